@@ -1,0 +1,31 @@
+{% macro column_roles() %}
+  {#-
+    The rows of stg_column_roles as a list of dicts, in file order, for models that generate one
+    expression per column. Calling it makes the caller depend on stg_column_roles. [] at parse time.
+  -#}
+  {%- set relation = ref('stg_column_roles') -%}
+  {%- if not execute -%}{{ return([]) }}{%- endif -%}
+  {%- set result = run_query(
+      "select column_name, role, kind, range_min, range_max from " ~ relation ~ " order by column_position") -%}
+  {%- set roles = [] -%}
+  {%- for row in result.rows -%}
+    {%- do roles.append({
+        'column_name': row[0],
+        'role': row[1],
+        'kind': row[2],
+        'range_min': (row[3] | float) if row[3] is not none else none,
+        'range_max': (row[4] | float) if row[4] is not none else none,
+    }) -%}
+  {%- endfor -%}
+  {{ return(roles) }}
+{% endmacro %}
+
+
+{% macro columns_with(roles, role, kind=none) %}
+  {#- Names of the columns in `roles` with this role (and kind). -#}
+  {%- set names = [] -%}
+  {%- for column in roles if column.role == role and (kind is none or column.kind == kind) -%}
+    {%- do names.append(column.column_name) -%}
+  {%- endfor -%}
+  {{ return(names) }}
+{% endmacro %}

@@ -1,0 +1,105 @@
+{#-
+  Where student records come from, and the schema checks that fail a build early with a message that
+  names the offending column.
+-#}
+
+{% macro students_input() -%}
+  {#- The user's file when var students_path is set (CSV with sniffed dialect, or Parquet), else the seed. -#}
+  {%- set path = var('students_path', none) -%}
+  {%- if path -%}
+    {%- if (path | lower).endswith('.parquet') -%}
+      read_parquet({{ sql_string(path) }})
+    {%- else -%}
+      read_csv({{ sql_string(path) }}, all_varchar = true, header = true, auto_detect = true)
+    {%- endif -%}
+  {%- else -%}
+    {{ ref('raw_students') }}
+  {%- endif -%}
+{%- endmacro %}
+
+
+{% macro students_input_label() -%}
+  {%- set path = var('students_path', none) -%}
+  {{- "students_path '" ~ path ~ "'" if path else "the built-in seed raw_students" -}}
+{%- endmacro %}
+
+
+{% macro declared_roles() %}
+  {#-
+    Column -> role from the vars, in precedence order id > label > protected > excluded > feature.
+    A column declared with two different roles is a configuration error.
+  -#}
+  {%- set declarations = [('id_column', 'id', [var('id_column')])] -%}
+  {%- if var('label_column', none) -%}
+    {%- do declarations.append(('label_column', 'label', [var('label_column')])) -%}
+  {%- endif -%}
+  {%- do declarations.append(('protected_columns', 'protected', var('protected_columns', []) or [])) -%}
+  {%- do declarations.append(('excluded_columns', 'excluded', var('excluded_columns', []) or [])) -%}
+  {%- do declarations.append(('categorical_columns', 'feature', (var('categorical_columns', {}) or {}).keys() | list)) -%}
+  {%- do declarations.append(('feature_columns', 'feature', var('feature_columns', none) or [])) -%}
+  {%- set roles = {} -%}
+  {%- for var_name, role, columns in declarations -%}
+    {%- for column in columns -%}
+      {%- if column in roles and roles[column].role != role -%}
+        {{ exceptions.raise_compiler_error(
+            "student-personas configuration: column '" ~ column ~ "' is declared in both "
+            ~ roles[column].var_name ~ " (" ~ roles[column].role ~ ") and " ~ var_name ~ " (" ~ role ~ ")."
+            ~ " A column has exactly one role.") }}
+      {%- endif -%}
+      {%- if column not in roles -%}
+        {%- do roles.update({column: {'role': role, 'var_name': var_name}}) -%}
+      {%- endif -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {{ return(roles) }}
+{% endmacro %}
+
+
+{% macro students_input_columns() %}
+  {#-
+    The input's column names, in file order, after checking that the input is usable:
+    it has a header and at least one data row, and every column named in the configuration exists.
+    Returns [] at parse time, when nothing may be queried.
+  -#}
+  {%- if not execute -%}{{ return([]) }}{%- endif -%}
+  {%- set source_label = students_input_label() -%}
+  {%- set described = run_query("describe select * from " ~ students_input()) -%}
+  {%- set columns = described.columns[0].values() | list -%}
+  {%- set first_row = run_query("select count(*) from (select 1 from " ~ students_input() ~ " limit 1)") -%}
+  {%- if first_row.columns[0].values()[0] == 0 -%}
+    {%- if columns == ['column0'] -%}
+      {{ exceptions.raise_compiler_error("student-personas input: " ~ source_label ~ " is empty (no header and no rows).") }}
+    {%- endif -%}
+    {{ exceptions.raise_compiler_error("student-personas input: " ~ source_label ~ " has a header ("
+        ~ columns | join(", ") ~ ") but no data rows.") }}
+  {%- endif -%}
+  {%- for reserved in ['source_row_number', 'student_id'] -%}
+    {%- if reserved in columns and var('id_column') != reserved -%}
+      {{ exceptions.raise_compiler_error("student-personas input: column '" ~ reserved ~ "' in " ~ source_label
+          ~ " clashes with a column the warehouse adds; rename it or declare it as id_column.") }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set checked = [('id_column', [var('id_column')])] -%}
+  {%- if var('label_column', none) -%}{%- do checked.append(('label_column', [var('label_column')])) -%}{%- endif -%}
+  {%- for var_name in ['protected_columns', 'excluded_columns', 'feature_columns'] -%}
+    {%- do checked.append((var_name, var(var_name, none) or [])) -%}
+  {%- endfor -%}
+  {%- do checked.append(('categorical_columns', (var('categorical_columns', {}) or {}).keys() | list)) -%}
+  {%- do checked.append(('range_rules', (var('range_rules', {}) or {}).keys() | list)) -%}
+  {%- for var_name, declared in checked -%}
+    {%- for column in declared -%}
+      {%- if column not in columns -%}
+        {%- set near = [] -%}
+        {%- for found in columns -%}
+          {%- if (found | lower) == (column | lower) -%}{%- do near.append(found) -%}{%- endif -%}
+        {%- endfor -%}
+        {{ exceptions.raise_compiler_error(
+            "student-personas input: column '" ~ column ~ "' (declared in " ~ var_name ~ ") is not in "
+            ~ source_label ~ "." ~ (" Did you mean '" ~ near[0] ~ "'?" if near else "")
+            ~ " Columns found: " ~ columns | join(", ") ~ ".") }}
+      {%- endif -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {%- do declared_roles() -%}
+  {{ return(columns) }}
+{% endmacro %}

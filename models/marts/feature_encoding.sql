@@ -1,0 +1,181 @@
+{#-
+  What the encoding learned, so that new students can be encoded identically later: min and max of every
+  numeric feature, the levels of every categorical feature and the weight of its one-hot indicators.
+
+  One-hot weight: an indicator block has far more variance than a min-max scaled number (a 3-level
+  column about 0.63 against about 0.08), so unweighted indicators dominate the factorisation and the
+  personas. Each categorical column's indicators are weighted so that the column carries the variance
+  of the median numeric feature: weight = min(1, sqrt(median numeric variance / block variance)).
+-#}
+with column_roles as (
+
+    select * from {{ ref('stg_column_roles') }}
+
+),
+
+numeric_values as (
+
+    select * from {{ ref('int_student_numeric_values') }}
+
+),
+
+category_values as (
+
+    select * from {{ ref('int_student_category_values') }}
+
+),
+
+declared_levels as (
+
+    select column_name as source_column, unnest(declared_levels) as level,
+        generate_subscripts(declared_levels, 1) as level_order
+    from column_roles
+    where declared_levels is not null
+
+),
+
+numeric_stats as (
+
+    select
+        source_column,
+        count(*) as n_students,
+        min(value) as min_value,
+        max(value) as max_value,
+        var_pop(value) / nullif((max(value) - min(value)) ^ 2, 0) as scaled_variance
+    from numeric_values
+    group by source_column
+
+),
+
+median_numeric_variance as (
+
+    select median(scaled_variance) as median_variance
+    from numeric_stats
+    where scaled_variance is not null
+
+),
+
+observed_levels as (
+
+    select source_column, level, count(*) as n_students
+    from category_values
+    group by source_column, level
+
+),
+
+category_levels as (
+
+    select
+        source_column,
+        coalesce(observed_levels.level, declared_levels.level) as level,
+        coalesce(observed_levels.n_students, 0) as n_students,
+        declared_levels.level_order
+    from observed_levels
+    full outer join declared_levels using (source_column, level)
+
+),
+
+level_shares as (
+
+    select
+        source_column,
+        n_students,
+        n_students::double / sum(n_students) over (partition by source_column) as share
+    from category_levels
+
+),
+
+category_blocks as (
+
+    select
+        source_column,
+        count(*) filter (where n_students > 0) as n_levels_present,
+        sum(share * (1 - share)) as block_variance
+    from level_shares
+    group by source_column
+
+),
+
+numeric_features as (
+
+    select
+        numeric_stats.source_column as feature,
+        'numeric' as feature_kind,
+        numeric_stats.source_column,
+        null::varchar as level,
+        null::bigint as level_order,
+        numeric_stats.n_students,
+        numeric_stats.min_value,
+        numeric_stats.max_value,
+        1.0::double as weight,
+        case
+            when numeric_stats.max_value = numeric_stats.min_value then format(
+                'constant: every clean row has the value {}', numeric_stats.min_value)
+        end as exclusion_reason
+    from numeric_stats
+
+),
+
+one_hot_features as (
+
+    select
+        category_levels.source_column || '=' || category_levels.level as feature,
+        'one_hot' as feature_kind,
+        category_levels.source_column,
+        category_levels.level,
+        coalesce(
+            category_levels.level_order,
+            dense_rank() over (partition by category_levels.source_column order by category_levels.level)
+        ) as level_order,
+        category_levels.n_students,
+        0.0::double as min_value,
+        1.0::double as max_value,
+        coalesce(
+            least(1.0, sqrt(median_numeric_variance.median_variance / nullif(category_blocks.block_variance, 0))),
+            1.0
+        ) as weight,
+        case
+            when category_blocks.n_levels_present > {{ var('max_category_levels', 50) }} then format(
+                'column has {} levels, more than max_category_levels ({})',
+                category_blocks.n_levels_present, {{ var('max_category_levels', 50) }})
+            when category_blocks.n_levels_present <= 1 then 'constant: every clean row has the same level'
+            when category_levels.n_students = 0 then 'declared level not present in the clean rows'
+        end as exclusion_reason
+    from category_levels
+    inner join category_blocks using (source_column)
+    cross join median_numeric_variance
+
+),
+
+all_features as (
+
+    select * from numeric_features
+    union all
+    select * from one_hot_features
+
+),
+
+indexed as (
+
+    select
+        case when all_features.exclusion_reason is null then row_number() over (
+            partition by all_features.exclusion_reason is null
+            order by column_roles.column_position, all_features.level_order
+        ) end as feature_index,
+        all_features.feature,
+        all_features.feature_kind,
+        all_features.source_column,
+        all_features.level,
+        all_features.level_order,
+        all_features.n_students,
+        all_features.min_value,
+        all_features.max_value,
+        all_features.weight,
+        all_features.exclusion_reason is null as is_used,
+        all_features.exclusion_reason
+    from all_features
+    inner join column_roles on column_roles.column_name = all_features.source_column
+
+)
+
+select * from indexed

@@ -1,0 +1,1 @@
+"""student-personas: the tested maths and glue behind the dbt + DuckDB persona warehouse."""

@@ -1,0 +1,72 @@
+"""Shared helpers: run real `dbt build`s into temporary DuckDB files and query them read-only."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+SHARED_DIR = Path(os.environ.get("PERSONAS_SHARED_DIR", PROJECT_DIR.parent / "shared"))
+REAL_CSV = SHARED_DIR / "data" / "student_management_dataset.csv"
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+@dataclass
+class DbtRun:
+    """The outcome of one dbt invocation against its own warehouse file."""
+
+    returncode: int
+    output: str
+    database: Path
+
+    def query(self, sql: str, params=None) -> list[tuple]:
+        with duckdb.connect(str(self.database), read_only=True) as connection:
+            return connection.execute(sql, params or []).fetchall()
+
+    def scalar(self, sql: str, params=None):
+        return self.query(sql, params)[0][0]
+
+    def frame(self, sql: str):
+        with duckdb.connect(str(self.database), read_only=True) as connection:
+            return connection.execute(sql).df()
+
+
+def run_dbt(workdir: Path, command: str = "build", variables: dict | None = None, extra_args=()) -> DbtRun:
+    """Run dbt in the project with the warehouse, target and logs inside `workdir`."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    database = workdir / "warehouse.duckdb"
+    args = [DBT, command, "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"), *extra_args]
+    if variables:
+        args += ["--vars", json.dumps(variables)]
+    env = {**os.environ, "PERSONAS_DB": str(database), "DBT_PROFILES_DIR": str(PROJECT_DIR)}
+    completed = subprocess.run(args, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    return DbtRun(completed.returncode, completed.stdout + completed.stderr, database)
+
+
+def require_real_csv() -> Path:
+    if not REAL_CSV.exists():
+        pytest.fail(f"the reference dataset is missing: {REAL_CSV} (set PERSONAS_SHARED_DIR)")
+    return REAL_CSV
+
+
+@pytest.fixture(scope="session")
+def builtin_build(tmp_path_factory) -> DbtRun:
+    """One full build on the built-in seed data."""
+    run = run_dbt(tmp_path_factory.mktemp("builtin"))
+    assert run.returncode == 0, run.output[-4000:]
+    return run
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory) -> DbtRun:
+    """One full build on the reference dataset through var students_path."""
+    run = run_dbt(tmp_path_factory.mktemp("real"), variables={"students_path": str(require_real_csv())})
+    assert run.returncode == 0, run.output[-4000:]
+    return run

@@ -1,0 +1,18 @@
+-- Hand-computed references: Wilson 95% for 18/1000 is 1.1416%-2.8273% (the reference cohort's label),
+-- for 1/4 is 4.5586%-69.936%, for 0/50 is 0%-7.1350%; min-max of 3 in [1, 5] is 0.5, clipped outside.
+with cases as (
+    select * from (values
+        ('wilson 18/1000 lower', {{ wilson_lower(18, 1000) }}, 0.0114156),
+        ('wilson 18/1000 upper', {{ wilson_upper(18, 1000) }}, 0.0282734),
+        ('wilson 1/4 lower', {{ wilson_lower(1, 4) }}, 0.0455862),
+        ('wilson 1/4 upper', {{ wilson_upper(1, 4) }}, 0.6993639),
+        ('wilson 0/50 lower', {{ wilson_lower(0, 50) }}, 0.0),
+        ('wilson 0/50 upper', {{ wilson_upper(0, 50) }}, 0.0713500),
+        ('min-max 3 in [1,5]', {{ min_max_scale(3, 1, 5) }}, 0.5),
+        ('min-max 7 in [1,5] clipped', {{ min_max_scale(7, 1, 5) }}, 1.0),
+        ('min-max 0 in [1,5] clipped', {{ min_max_scale(0, 1, 5) }}, 0.0)
+    ) as t (case_name, computed, expected)
+)
+select * from cases where abs(computed - expected) > 1e-6 or computed is null
+union all
+select 'wilson with zero trials is null', {{ wilson_lower(0, 0) }}, null where {{ wilson_lower(0, 0) }} is not null
