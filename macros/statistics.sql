@@ -30,3 +30,29 @@
   {#- Min-max scaling to [0, 1] (values outside the learned range are clipped, e.g. when scoring new students). -#}
   least(1.0, greatest(0.0, (({{ value }}) - ({{ min_value }})) / nullif(({{ max_value }}) - ({{ min_value }}), 0)))
 {%- endmacro %}
+
+{% macro standardized_difference(group_mean, cohort_mean, cohort_sd) -%}
+  {#- How far a group's mean sits from the cohort's, in cohort standard deviations (null when constant). -#}
+  (({{ group_mean }}) - ({{ cohort_mean }})) / nullif({{ cohort_sd }}, 0)
+{%- endmacro %}
+
+{#-
+  Order-independent aggregates. DuckDB aggregates doubles in parallel and combines partial sums in
+  whatever order threads finish, so a double avg or variance can differ in its last bit between two
+  builds of the same input. Summing in exact decimal arithmetic (values rounded to 12 decimal places)
+  makes every build give identical numbers.
+-#}
+{% macro exact_sum(expression) -%}
+  sum(cast({{ expression }} as decimal(38, 12)))
+{%- endmacro %}
+
+{% macro exact_mean(expression) -%}
+  (cast({{ exact_sum(expression) }} as double) / nullif(count({{ expression }}), 0))
+{%- endmacro %}
+
+{% macro exact_var_pop(expression) -%}
+  greatest(0.0, (
+      cast({{ exact_sum('(' ~ expression ~ ') * (' ~ expression ~ ')') }} as double)
+      - cast({{ exact_sum(expression) }} as double) ^ 2 / nullif(count({{ expression }}), 0)
+  ) / nullif(count({{ expression }}), 0))
+{%- endmacro %}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -38,16 +39,24 @@ class DbtRun:
             return connection.execute(sql).df()
 
 
-def run_dbt(workdir: Path, command: str = "build", variables: dict | None = None, extra_args=()) -> DbtRun:
+def run_dbt(workdir: Path, command: str = "build", variables: dict | None = None, extra_args=(),
+            project_dir: Path = PROJECT_DIR) -> DbtRun:
     """Run dbt in the project with the warehouse, target and logs inside `workdir`."""
     workdir.mkdir(parents=True, exist_ok=True)
     database = workdir / "warehouse.duckdb"
     args = [DBT, command, "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"), *extra_args]
     if variables:
         args += ["--vars", json.dumps(variables)]
-    env = {**os.environ, "PERSONAS_DB": str(database), "DBT_PROFILES_DIR": str(PROJECT_DIR)}
-    completed = subprocess.run(args, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    env = {**os.environ, "PERSONAS_DB": str(database), "DBT_PROFILES_DIR": str(project_dir)}
+    completed = subprocess.run(args, cwd=project_dir, env=env, capture_output=True, text=True)
     return DbtRun(completed.returncode, completed.stdout + completed.stderr, database)
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the project's sources (no venv, build output or warehouse) for tests that edit seeds."""
+    ignore = shutil.ignore_patterns(".venv", ".git", "target", "logs", "*.duckdb", "*.wal", "out", "__pycache__")
+    shutil.copytree(PROJECT_DIR, destination, ignore=ignore)
+    return destination
 
 
 def require_real_csv() -> Path:

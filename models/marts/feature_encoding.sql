@@ -41,7 +41,7 @@ numeric_stats as (
         count(*) as n_students,
         min(value) as min_value,
         max(value) as max_value,
-        var_pop(value) / nullif((max(value) - min(value)) ^ 2, 0) as scaled_variance
+        {{ exact_var_pop('value') }} / nullif((max(value) - min(value)) ^ 2, 0) as scaled_variance
     from numeric_values
     group by source_column
 

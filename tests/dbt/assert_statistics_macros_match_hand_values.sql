@@ -16,3 +16,11 @@ with cases as (
 select * from cases where abs(computed - expected) > 1e-6 or computed is null
 union all
 select 'wilson with zero trials is null', {{ wilson_lower(0, 0) }}, null where {{ wilson_lower(0, 0) }} is not null
+union all
+-- exact_mean and exact_var_pop of 1, 2, 3, 6: mean 3, population variance (4 + 1 + 0 + 9) / 4 = 3.5.
+select 'exact mean / variance', mean_value + variance_value, 6.5
+from (
+    select {{ exact_mean('x') }} as mean_value, {{ exact_var_pop('x') }} as variance_value
+    from (values (1.0), (2.0), (3.0), (6.0)) as t (x)
+)
+where abs(mean_value - 3.0) > 1e-12 or abs(variance_value - 3.5) > 1e-12

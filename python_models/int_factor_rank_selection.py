@@ -1,0 +1,17 @@
+"""Rank sweep for NMF on a seeded sample: training error and masked-entry held-out error per rank."""
+
+
+def model(dbt, session):
+    from student_personas import factors, personas, warehouse
+
+    settings = warehouse.settings(dbt.config.get("persona_settings"))
+    ids, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"))
+    warehouse.require_students(len(ids), 10, "choosing the number of factors")
+    sample = personas.seeded_sample(len(ids), settings["selection_sample_size"], settings["random_seed"])
+    low, high = settings["factor_rank_range"]
+    warehouse.progress(f"rank sweep {low}-{high} on {sample.size:,} of {len(ids):,} students")
+    sweep = factors.sweep_ranks(x[sample], range(low, high + 1), settings["heldout_folds"], settings["random_seed"])
+    return warehouse.selection_table(
+        "nmf_rank", "rank", sweep.ranks,
+        {"training_error": sweep.training_error, "heldout_mse": sweep.heldout_mse, "heldout_mse_se": sweep.heldout_se},
+        sweep.chosen_rank, sweep.rule, sample.size)

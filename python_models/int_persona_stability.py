@@ -1,0 +1,33 @@
+"""Bootstrap and seed stability of the personas, on a seeded sample."""
+
+
+def model(dbt, session):
+    import numpy as np
+    import pyarrow as pa
+
+    from student_personas import personas, warehouse
+
+    settings = warehouse.settings(dbt.config.get("persona_settings"))
+    rank = warehouse.chosen_value(dbt.ref("int_factor_rank_selection"))
+    k = warehouse.chosen_value(dbt.ref("int_persona_k_selection"))
+    ids, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"))
+    assignments = dbt.ref("int_persona_assignments").order("student_id").to_arrow_table()
+    labels = assignments.column("persona_id").to_numpy() - 1
+    sample = personas.seeded_sample(len(ids), settings["stability_sample_size"], settings["random_seed"])
+    warehouse.progress(
+        f"stability: {settings['stability_resamples']} bootstrap refits and {settings['stability_seed_runs']} "
+        f"seeded refits on {sample.size:,} students")
+    result = personas.persona_stability(
+        x[sample], labels[sample], rank, k, settings["kmeans_restarts"], settings["random_seed"],
+        settings["stability_resamples"], settings["stability_seed_runs"])
+    seed_ari = result.seed_ari if result.seed_ari.size else np.array([np.nan])
+    return pa.table({
+        "persona_id": pa.array(np.arange(1, k + 1), pa.int32()),
+        "bootstrap_jaccard_mean": pa.array(result.jaccard.mean(axis=0)),
+        "bootstrap_jaccard_min": pa.array(result.jaccard.min(axis=0)),
+        "n_resamples": pa.array(np.full(k, result.jaccard.shape[0]), pa.int32()),
+        "seed_ari_mean": pa.array(np.full(k, seed_ari.mean())),
+        "seed_ari_min": pa.array(np.full(k, seed_ari.min())),
+        "n_seed_runs": pa.array(np.full(k, settings["stability_seed_runs"]), pa.int32()),
+        "sample_size": pa.array(np.full(k, sample.size), pa.int32()),
+    })

@@ -1,0 +1,206 @@
+"""Latent factors: NMF with honest rank selection, factor scoring, and the SVD cross-check.
+
+The persona notebook chose its NMF rank by minimum training error, which always picks the largest rank
+tried (more parts always reconstruct better). Here the rank is chosen by **masked-entry cross-validation**:
+a random fold of the matrix entries is hidden, NMF is fitted to the visible entries only, and the error on
+the hidden entries is measured. Extra factors that only fit noise stop helping on hidden entries, so the
+held-out error levels off (or rises) and a smaller rank can win. The rule is the one-standard-error rule:
+the smallest rank whose mean held-out error is within one standard error of the best rank's.
+
+NMF has a scale ambiguity (W·H = (W·D)(D⁻¹·H)). Factors are normalised so every row of H (a factor's
+loadings) has unit L2 norm; then a factor score is directly comparable across factors, and clustering in
+factor space is not driven by arbitrary per-factor scales. Factors are ordered by the share of the
+reconstruction they carry, so factor 1 is always the largest.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from sklearn.decomposition import NMF, TruncatedSVD, non_negative_factorization
+from sklearn.exceptions import ConvergenceWarning
+
+_EPS = 1e-10
+
+
+def nndsvda(x: np.ndarray, rank: int) -> tuple[np.ndarray, np.ndarray]:
+    """NNDSVDa initial factors (Boutsidis & Gallopoulos 2008) from an exact thin SVD: each singular pair
+    contributes its dominant non-negative part, and zeros are filled with the matrix mean so
+    multiplicative updates can move them. Deterministic, and cheap for the few columns a student matrix
+    has (sklearn's 'nndsvda' uses a randomized SVD, which dominates the cost of small fits)."""
+    u, singular_values, vt = np.linalg.svd(x, full_matrices=False)
+    w = np.zeros((x.shape[0], rank))
+    h = np.zeros((rank, x.shape[1]))
+    w[:, 0] = np.sqrt(singular_values[0]) * np.abs(u[:, 0])
+    h[0] = np.sqrt(singular_values[0]) * np.abs(vt[0])
+    for j in range(1, rank):
+        left, right = u[:, j], vt[j]
+        left_pos, left_neg = np.maximum(left, 0), np.maximum(-left, 0)
+        right_pos, right_neg = np.maximum(right, 0), np.maximum(-right, 0)
+        positive = np.linalg.norm(left_pos) * np.linalg.norm(right_pos)
+        negative = np.linalg.norm(left_neg) * np.linalg.norm(right_neg)
+        if positive >= negative:
+            left_part, right_part, size = left_pos, right_pos, positive
+        else:
+            left_part, right_part, size = left_neg, right_neg, negative
+        if size == 0:
+            continue
+        scale = np.sqrt(singular_values[j] * size)
+        w[:, j] = scale * left_part / np.linalg.norm(left_part)
+        h[j] = scale * right_part / np.linalg.norm(right_part)
+    mean = x.mean()
+    w[w < _EPS] = mean
+    h[h < _EPS] = mean
+    return w, h
+
+
+def _fit_nmf(x: np.ndarray, rank: int, seed: int, max_iter: int) -> tuple[NMF, np.ndarray]:
+    """sklearn NMF (coordinate descent) started from our exact NNDSVDa; returns the model and W."""
+    w, h = nndsvda(x, rank)
+    model = NMF(n_components=rank, init="custom", solver="cd", max_iter=max_iter, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        w = model.fit_transform(x, W=w, H=h)
+    return model, w
+
+
+@dataclass(frozen=True)
+class RankSweep:
+    """Per-rank results of the rank sweep (arrays aligned with `ranks`)."""
+
+    ranks: np.ndarray
+    training_error: np.ndarray  # the notebook's criterion: Frobenius error of a full fit / n_rows
+    heldout_mse: np.ndarray  # mean over folds of the mean squared error on hidden entries
+    heldout_se: np.ndarray  # standard error of that mean over folds
+    chosen_rank: int
+    rule: str
+
+
+def fit_nmf_components(x: np.ndarray, rank: int, seed: int, max_iter: int = 800) -> np.ndarray:
+    """Fit NMF (NNDSVDa start, coordinate descent) and return H: `rank` unit-norm factor loading rows,
+    ordered by the share of the reconstruction each factor carries (largest first)."""
+    model, w = _fit_nmf(x, rank, seed, max_iter)
+    h = model.components_
+    norms = np.linalg.norm(h, axis=1)
+    norms[norms == 0] = 1.0
+    scaled_w_energy = (w * norms) ** 2
+    order = np.argsort(-scaled_w_energy.sum(axis=0), kind="stable")
+    return (h / norms[:, None])[order]
+
+
+def factor_scores(x: np.ndarray, components: np.ndarray, max_iter: int = 400) -> np.ndarray:
+    """Non-negative factor scores W for rows of `x` given fixed loadings H (a non-negative least squares
+    projection, solved by coordinate descent). Training students and new students are scored the same way."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        w, _, _ = non_negative_factorization(
+            np.ascontiguousarray(x, dtype=np.float64),
+            H=np.ascontiguousarray(components, dtype=np.float64),
+            n_components=components.shape[0],
+            update_H=False,
+            solver="cd",
+            max_iter=max_iter,
+            tol=1e-6,
+        )
+    return w
+
+
+def reconstruction_shares(scores: np.ndarray) -> np.ndarray:
+    """Share of the squared reconstruction each factor carries: with unit-norm loadings the rank-one part
+    w_j h_jᵀ has squared Frobenius norm ||w_j||², so the share is ||w_j||² / Σ_i ||w_i||²."""
+    energy = (scores**2).sum(axis=0)
+    return energy / energy.sum() if energy.sum() > 0 else np.full(scores.shape[1], 1.0 / scores.shape[1])
+
+
+def masked_nmf(
+    x: np.ndarray, visible: np.ndarray, rank: int, seed: int, max_iter: int = 400, tol: float = 1e-5
+) -> tuple[np.ndarray, np.ndarray]:
+    """NMF fitted to the visible entries only (boolean mask `visible`), by weighted multiplicative updates.
+
+    Warm start: 50 coordinate-descent iterations on the matrix with hidden entries filled by visible
+    column means (multiplicative updates alone converge too slowly from NNDSVDa). Iterates until the
+    relative decrease of the visible-entry loss over 10 iterations falls below `tol`."""
+    visible_float = visible.astype(np.float64)
+    column_means = (x * visible_float).sum(axis=0) / np.maximum(visible_float.sum(axis=0), 1.0)
+    start, w = _fit_nmf(np.where(visible, x, column_means), rank, seed, max_iter=50)
+    w, h = w + _EPS, start.components_ + _EPS
+    x_visible = x * visible_float
+    previous_loss = np.inf
+    for iteration in range(max_iter):
+        h *= (w.T @ x_visible) / (w.T @ (visible_float * (w @ h)) + _EPS)
+        w *= (x_visible @ h.T) / ((visible_float * (w @ h)) @ h.T + _EPS)
+        if iteration % 10 == 9:
+            loss = float((((x - w @ h) ** 2) * visible_float).sum())
+            if previous_loss - loss <= tol * previous_loss:
+                break
+            previous_loss = loss
+    return w, h
+
+
+def entry_folds(shape: tuple[int, int], n_folds: int, seed: int) -> np.ndarray:
+    """Assign every matrix entry to one of `n_folds` folds, uniformly at random (seeded)."""
+    return np.random.default_rng(seed).integers(0, n_folds, size=shape)
+
+
+def one_standard_error_choice(ranks: np.ndarray, means: np.ndarray, standard_errors: np.ndarray) -> int:
+    """The smallest rank whose mean held-out error is within one standard error of the minimum."""
+    best = int(np.argmin(means))
+    threshold = means[best] + standard_errors[best]
+    return int(ranks[np.flatnonzero(means <= threshold)[0]])
+
+
+def sweep_ranks(x: np.ndarray, ranks, n_folds: int, seed: int) -> RankSweep:
+    """Training error (the notebook's criterion) and masked-entry cross-validated error for every rank,
+    and the rank chosen by the one-standard-error rule on the held-out error."""
+    ranks = np.array([r for r in ranks if r < x.shape[1]], dtype=int)
+    if ranks.size == 0:
+        raise ValueError(f"no rank in the sweep is below the number of features ({x.shape[1]})")
+    folds = entry_folds(x.shape, n_folds, seed)
+    training, means, errors = [], [], []
+    for rank in ranks:
+        training.append(_fit_nmf(x, int(rank), seed, max_iter=800)[0].reconstruction_err_ / x.shape[0])
+        fold_errors = []
+        for fold in range(n_folds):
+            hidden = folds == fold
+            w, h = masked_nmf(x, ~hidden, int(rank), seed)
+            fold_errors.append(float(((x - w @ h)[hidden] ** 2).mean()))
+        means.append(np.mean(fold_errors))
+        errors.append(np.std(fold_errors, ddof=1) / np.sqrt(n_folds) if n_folds > 1 else 0.0)
+    means, errors = np.array(means), np.array(errors)
+    return RankSweep(
+        ranks=ranks,
+        training_error=np.array(training),
+        heldout_mse=means,
+        heldout_se=errors,
+        chosen_rank=one_standard_error_choice(ranks, means, errors),
+        rule=(f"smallest rank whose {n_folds}-fold masked-entry held-out MSE is within one standard error "
+              "of the minimum"),
+    )
+
+
+def match_components(nmf_loadings: np.ndarray, svd_loadings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One-to-one matching of NMF factors to SVD components maximising the total |cosine| of loadings
+    (Hungarian algorithm). Returns, per NMF factor, the matched SVD component index and the |cosine|."""
+    a = nmf_loadings / np.maximum(np.linalg.norm(nmf_loadings, axis=1, keepdims=True), _EPS)
+    b = svd_loadings / np.maximum(np.linalg.norm(svd_loadings, axis=1, keepdims=True), _EPS)
+    similarity = np.abs(a @ b.T)
+    rows, columns = linear_sum_assignment(-similarity)
+    matched = np.empty(a.shape[0], dtype=int)
+    matched[rows] = columns
+    return matched, similarity[np.arange(a.shape[0]), matched]
+
+
+def svd_components(x: np.ndarray, rank: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """TruncatedSVD loadings (rank × features) and explained variance ratios at the given rank."""
+    svd = TruncatedSVD(n_components=rank, algorithm="randomized", n_iter=7, random_state=seed)
+    svd.fit(x)
+    return svd.components_, svd.explained_variance_ratio_
+
+
+def factor_label(loadings: np.ndarray, feature_labels: list[str], top: int = 3) -> str:
+    """An automatic factor label from its largest loadings, e.g. 'GPA + attendance + participation'."""
+    order = np.argsort(-loadings, kind="stable")[:top]
+    return " + ".join(feature_labels[i] for i in order if loadings[i] > 0)

@@ -1,0 +1,152 @@
+"""Plain-language, non-stigmatizing persona names and descriptions.
+
+A persona is named by how it differs from the whole cohort: its largest standardized contrasts, turned
+into neutral phrases ("further along, higher GPA", in the persona notebook's style). Names describe; they
+never label a student as a deficit ("at risk", "struggling", "weak" ...). Phrases come from configuration
+(`column_phrases`), with a neutral fallback built from the column name; any phrase containing a deficit
+term is never used.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words a persona name or description must never contain (checked case-insensitively on word stems).
+DEFICIT_TERMS = (
+    "risk", "struggl", "fail", "weak", "poor", "deficien", "deficit", "problem", "trouble", "underperform",
+    "low-perform", "low perform", "dropout", "drop out", "lazy", "unmotivated", "disengaged", "bad ",
+    "at-risk", "vulnerable", "hopeless",
+)
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """How one persona differs from the cohort on one feature (a column, or a level of a column)."""
+
+    source_column: str
+    level: str | None
+    standardized_difference: float
+    persona_mean: float
+    cohort_mean: float
+
+
+def deficit_terms_in(text: str) -> list[str]:
+    """The deficit terms that occur in `text` (empty when the text is acceptable)."""
+    lowered = f"{text.lower()} "
+    return [term for term in DEFICIT_TERMS if term in lowered]
+
+
+def humanize(column: str) -> str:
+    """'Study_Hours_per_Week' -> 'study hours per week'."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", column).replace("_", " ")
+    return re.sub(r"\s+", " ", spaced).strip().lower()
+
+
+def contrast_phrase(contrast: Contrast, column_phrases: dict[str, list[str]]) -> str | None:
+    """A neutral phrase for the contrast, or None when only a deficit-laden phrase is available."""
+    above = contrast.standardized_difference > 0
+    if contrast.level is not None:
+        phrase = f"{humanize(contrast.source_column)} more often {contrast.level}" if above else \
+            f"{humanize(contrast.source_column)} less often {contrast.level}"
+    elif contrast.source_column in column_phrases:
+        phrase = column_phrases[contrast.source_column][1 if above else 0]
+    else:
+        phrase = f"{'higher' if above else 'lower'} {humanize(contrast.source_column)}"
+    return None if deficit_terms_in(phrase) else phrase
+
+
+def usable_phrases(contrasts: list[Contrast], column_phrases: dict, min_contrast: float) -> list[tuple[str, Contrast]]:
+    """Phrases for the contrasts of at least `min_contrast` standard deviations, largest first, one per
+    source column."""
+    seen, phrases = set(), []
+    for contrast in sorted(contrasts, key=lambda c: (-abs(c.standardized_difference), c.source_column, c.level or "")):
+        if abs(contrast.standardized_difference) < min_contrast or contrast.source_column in seen:
+            continue
+        phrase = contrast_phrase(contrast, column_phrases)
+        if phrase:
+            seen.add(contrast.source_column)
+            phrases.append((phrase, contrast))
+    return phrases
+
+
+def persona_names(
+    contrasts_by_persona: dict[int, list[Contrast]],
+    column_phrases: dict[str, list[str]],
+    min_contrast: float = 0.2,
+    words: int = 2,
+) -> dict[int, str]:
+    """Unique names: the `words` largest contrasts as phrases, extended by further contrasts while two
+    personas share a name, and numbered as a last resort. A persona without any contrast of at least
+    `min_contrast` standard deviations is 'Close to the cohort average'."""
+    phrases = {p: usable_phrases(c, column_phrases, min_contrast) for p, c in contrasts_by_persona.items()}
+    length = {p: words for p in phrases}
+
+    def name_of(persona: int) -> str:
+        chosen = [phrase for phrase, _ in phrases[persona][: length[persona]]]
+        text = ", ".join(chosen) if chosen else "close to the cohort average"
+        return text[0].upper() + text[1:]
+
+    while True:
+        names = {p: name_of(p) for p in phrases}
+        clashes = [p for p in names if list(names.values()).count(names[p]) > 1]
+        extendable = [p for p in clashes if length[p] < len(phrases[p])]
+        if not extendable:
+            break
+        for persona in extendable:
+            length[persona] += 1
+    repeated = {name for name in names.values() if list(names.values()).count(name) > 1}
+    numbered: dict[str, int] = {}
+    for persona in sorted(names):
+        if names[persona] in repeated:
+            base = names[persona]
+            numbered[base] = numbered.get(base, 0) + 1
+            names[persona] = f"{base} (group {numbered[base]})"
+    return names
+
+
+def _format_value(value: float) -> str:
+    return f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
+
+
+def persona_description(contrasts: list[Contrast], column_phrases: dict, min_contrast: float = 0.2, top: int = 3) -> str:
+    """One line an advisor can read: the largest contrasts with the persona and cohort values."""
+    phrases = usable_phrases(contrasts, column_phrases, min_contrast)[:top]
+    if not phrases:
+        return "Close to the cohort average on every feature."
+    parts = []
+    for phrase, contrast in phrases:
+        if contrast.level is None:
+            parts.append(f"{phrase} ({_format_value(contrast.persona_mean)} vs {_format_value(contrast.cohort_mean)})")
+        else:
+            parts.append(f"{phrase} ({contrast.persona_mean:.0%} vs {contrast.cohort_mean:.0%})")
+    return "Compared with the cohort: " + "; ".join(parts) + "."
+
+
+def distinguishing_columns(contrasts: list[Contrast], min_contrast: float = 0.2, top: int = 3) -> str:
+    """The most distinguishing features with their standardized differences, e.g.
+    'GPA +1.21 SD; Number_of_Late_Submissions -0.95 SD'."""
+    chosen = sorted((c for c in contrasts if abs(c.standardized_difference) >= min_contrast),
+                    key=lambda c: (-abs(c.standardized_difference), c.source_column, c.level or ""))[:top]
+    return "; ".join(
+        f"{c.source_column}{'=' + c.level if c.level is not None else ''} {c.standardized_difference:+.2f} SD"
+        for c in chosen)
+
+
+def apply_overrides(generated: dict[int, str], overrides: dict[int, str]) -> dict[int, str]:
+    """Generated names with an analyst's overrides applied. Overrides must name existing personas, stay
+    free of deficit terms and keep names unique; a violation is an error that names the persona."""
+    names = dict(generated)
+    for persona, name in overrides.items():
+        if persona not in names:
+            raise ValueError(f"persona_name_overrides names persona {persona}, which does not exist "
+                             f"(personas: {sorted(names)})")
+        terms = deficit_terms_in(name)
+        if terms:
+            raise ValueError(f"persona_name_overrides: the name {name!r} for persona {persona} uses deficit "
+                             f"language ({', '.join(terms)}); persona names describe, they do not label")
+        names[persona] = name.strip()
+    duplicated = sorted({n for n in names.values() if list(names.values()).count(n) > 1})
+    if duplicated:
+        raise ValueError(f"persona names must be unique; after overrides these repeat: {duplicated}")
+    return names

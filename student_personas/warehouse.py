@@ -1,0 +1,98 @@
+"""Glue between dbt Python models and the maths: read warehouse relations as arrays, build result tables.
+
+Data moves between DuckDB and Python as Arrow (no row-by-row transfer). Every reader orders rows by
+student_id, so row positions, seeded samples and therefore results are identical between runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def settings(raw: str | None) -> dict:
+    """The persona settings (dbt vars) a Python model received through its YAML config. dbt only passes
+    config keys that the model file reads literally, so each model calls
+    `warehouse.settings(dbt.config.get("persona_settings"))` itself."""
+    if raw is None:
+        raise ValueError("persona_settings config missing: add the model to python_models/_models.yml")
+    return json.loads(raw)
+
+
+def progress(message: str) -> None:
+    """A short progress line on stderr (dbt shows its own per-model lines; this marks long steps)."""
+    print(f"[student-personas {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def feature_matrix(relation) -> tuple[np.ndarray, np.ndarray]:
+    """(student ids, features) from int_student_feature_vectors: one row per student, ordered by id."""
+    table = relation.order("student_id").to_arrow_table()
+    ids = table.column("student_id").to_numpy(zero_copy_only=False)
+    values = table.column("feature_values").combine_chunks()
+    n_features = len(values[0]) if len(values) else 0
+    matrix = pc.list_flatten(values).to_numpy(zero_copy_only=False).reshape(len(ids), n_features)
+    return ids, np.ascontiguousarray(matrix, dtype=np.float64)
+
+
+def loadings_matrix(relation) -> np.ndarray:
+    """Factors × features loadings from a long (factor_id, feature_index, loading) relation."""
+    table = relation.order("factor_id, feature_index").to_arrow_table()
+    n_factors = int(pc.max(table.column("factor_id")).as_py())
+    return table.column("loading").to_numpy(zero_copy_only=False).astype(np.float64).reshape(n_factors, -1)
+
+
+def wide_matrix(relation, key: str, prefix: str) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, matrix) from a relation with columns `key`, `<prefix>1..<prefix>r`, ordered by key."""
+    table = relation.order(key).to_arrow_table()
+    columns = sorted((name for name in table.column_names if name.startswith(prefix)),
+                     key=lambda name: int(name[len(prefix):]))
+    matrix = np.column_stack([table.column(name).to_numpy() for name in columns]) if columns else \
+        np.empty((table.num_rows, 0))
+    return table.column(key).to_numpy(zero_copy_only=False), np.ascontiguousarray(matrix, dtype=np.float64)
+
+
+def wide_table(key_name: str, keys, matrix: np.ndarray, prefix: str) -> pa.Table:
+    """An Arrow table with the key column and one `<prefix>j` column per matrix column (1-based)."""
+    columns = {key_name: pa.array(keys)}
+    for j in range(matrix.shape[1]):
+        columns[f"{prefix}{j + 1}"] = pa.array(matrix[:, j], pa.float64())
+    return pa.table(columns)
+
+
+def chosen_value(relation) -> int:
+    """The parameter value marked is_chosen in a model-selection relation."""
+    rows = relation.filter("is_chosen").aggregate("min(parameter_value) as chosen").fetchall()
+    if not rows or rows[0][0] is None:
+        raise ValueError("no parameter value is marked as chosen in the selection table")
+    return int(rows[0][0])
+
+
+def selection_table(stage: str, parameter_name: str, values, metrics: dict[str, np.ndarray],
+                    chosen, rule: str, sample_size: int) -> pa.Table:
+    """Long model-selection rows: one per (parameter value, metric)."""
+    rows = {"stage": [], "parameter_name": [], "parameter_value": [], "metric": [], "value": [],
+            "is_chosen": [], "rule": [], "sample_size": []}
+    for index, value in enumerate(values):
+        for metric, series in metrics.items():
+            rows["stage"].append(stage)
+            rows["parameter_name"].append(parameter_name)
+            rows["parameter_value"].append(int(value))
+            rows["metric"].append(metric)
+            rows["value"].append(float(series[index]))
+            rows["is_chosen"].append(int(value) == int(chosen))
+            rows["rule"].append(rule)
+            rows["sample_size"].append(int(sample_size))
+    return pa.table(rows)
+
+
+def require_students(n_students: int, minimum: int, purpose: str) -> None:
+    """Fail with a clear message when there are too few clean students for a step."""
+    if n_students < minimum:
+        raise ValueError(
+            f"student-personas: {purpose} needs at least {minimum} clean students, but stg_students has "
+            f"{n_students}. Check student_rejects and data_quality_summary for rejected rows.")

@@ -1,0 +1,107 @@
+"""NMF rank selection, factor scoring and the SVD matching, on small hand-checkable matrices."""
+
+import numpy as np
+import pytest
+
+from student_personas import factors
+
+
+def planted_low_rank(n_rows=600, rank=3, n_features=12, noise=0.03, seed=0):
+    """Rows mix `rank` parts; part j loads on its own block of features (plus a little everywhere)."""
+    rng = np.random.default_rng(seed)
+    w = rng.uniform(0.0, 1.0, size=(n_rows, rank))
+    h = np.full((rank, n_features), 0.05)
+    for part, block in enumerate(np.array_split(np.arange(n_features), rank)):
+        h[part, block] = 0.8
+    return np.clip(w @ h + rng.normal(0, noise, size=(n_rows, n_features)), 0, None)
+
+
+def test_one_standard_error_rule_prefers_the_smaller_rank_within_one_se():
+    ranks = np.array([2, 3, 4, 5])
+    means = np.array([0.50, 0.31, 0.30, 0.35])
+    # Minimum at rank 4 (0.30 ± 0.02): rank 3 (0.31) is within one SE, rank 2 is not.
+    assert factors.one_standard_error_choice(ranks, means, np.array([0.01, 0.01, 0.02, 0.01])) == 3
+    # With a tight SE only the minimum qualifies.
+    assert factors.one_standard_error_choice(ranks, means, np.array([0.0, 0.0, 0.005, 0.0])) == 4
+
+
+def test_heldout_error_finds_the_planted_rank_while_training_error_keeps_falling():
+    x = planted_low_rank()
+    sweep = factors.sweep_ranks(x, range(2, 9), n_folds=4, seed=1)
+    assert sweep.chosen_rank == 3
+    assert np.all(np.diff(sweep.training_error) < 0)  # the notebook's criterion would pick the largest rank
+    assert sweep.heldout_mse[sweep.ranks == 3][0] < sweep.heldout_mse[sweep.ranks == 8][0]
+    assert "one standard error" in sweep.rule
+
+
+def test_sweep_skips_ranks_not_below_the_feature_count_and_errors_when_none_remain():
+    x = planted_low_rank(n_features=5)
+    assert factors.sweep_ranks(x, range(2, 9), n_folds=3, seed=0).ranks.tolist() == [2, 3, 4]
+    with pytest.raises(ValueError, match="below the number of features"):
+        factors.sweep_ranks(x, [5, 6], n_folds=3, seed=0)
+
+
+def test_masked_nmf_only_fits_visible_entries():
+    x = planted_low_rank(noise=0.0)
+    visible = np.ones_like(x, dtype=bool)
+    visible[::7, 2] = False
+    corrupted = x.copy()
+    corrupted[~visible] = 100.0  # hidden entries must not influence the fit
+    w, h = factors.masked_nmf(corrupted, visible, 3, seed=0)
+    assert np.abs((w @ h) - x)[visible].mean() < 0.01
+    assert np.abs((w @ h) - x)[~visible].max() < 0.1  # predicted from the other entries, not the 100s
+
+
+def test_nndsvda_is_non_negative_deterministic_and_without_zeros():
+    x = planted_low_rank()
+    w, h = factors.nndsvda(x, 4)
+    w2, h2 = factors.nndsvda(x, 4)
+    assert w.shape == (x.shape[0], 4) and h.shape == (4, x.shape[1])
+    assert (w > 0).all() and (h > 0).all()
+    assert np.array_equal(w, w2) and np.array_equal(h, h2)
+
+
+def test_components_have_unit_norm_and_are_ordered_by_reconstruction_share():
+    x = planted_low_rank()
+    components = factors.fit_nmf_components(x, 3, seed=0)
+    assert np.allclose(np.linalg.norm(components, axis=1), 1.0)
+    shares = factors.reconstruction_shares(factors.factor_scores(x, components))
+    assert np.all(np.diff(shares) <= 1e-9) and shares.sum() == pytest.approx(1.0)
+
+
+def test_factor_scores_recover_the_weights_of_an_exact_factorisation():
+    h = np.array([[1.0, 0.0, 0.0, 1.0], [0.0, 1.0, 1.0, 0.0]]) / np.sqrt(2)
+    w = np.array([[2.0, 0.0], [0.5, 1.5], [0.0, 3.0]])
+    assert np.allclose(factors.factor_scores(w @ h, h), w, atol=1e-6)
+
+
+def test_reconstruction_shares_by_hand():
+    scores = np.array([[3.0, 0.0], [0.0, 1.0], [0.0, 1.0]])  # squared norms 9 and 2
+    assert np.allclose(factors.reconstruction_shares(scores), [9 / 11, 2 / 11])
+
+
+def test_matching_recovers_a_permutation_and_ignores_sign():
+    nmf = np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]])
+    svd = np.array([[0, 0, -1.0], [1.0, 0.1, 0], [0, 1.0, 0]])
+    matched, similarity = factors.match_components(nmf, svd)
+    assert matched.tolist() == [1, 2, 0]
+    assert similarity[2] == pytest.approx(1.0)
+    assert similarity[0] == pytest.approx(1 / np.sqrt(1.01))
+
+
+def test_matching_is_one_to_one_even_when_one_component_fits_two_factors_best():
+    nmf = np.array([[1.0, 0.1], [1.0, 0.0]])
+    svd = np.array([[1.0, 0.05], [0.0, 1.0]])
+    matched, _ = factors.match_components(nmf, svd)
+    assert sorted(matched.tolist()) == [0, 1]
+
+
+def test_svd_components_shapes_and_variance():
+    x = planted_low_rank()
+    loadings, explained = factors.svd_components(x, 3, seed=0)
+    assert loadings.shape == (3, x.shape[1]) and np.all(np.diff(explained) <= 1e-12)
+
+
+def test_factor_label_lists_the_largest_positive_loadings():
+    assert factors.factor_label(np.array([0.1, 0.7, 0.0, 0.5]), ["a", "b", "c", "d"], top=3) == "b + d + a"
+    assert factors.factor_label(np.array([0.0, 0.7, 0.0]), ["a", "b", "c"], top=3) == "b"

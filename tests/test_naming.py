@@ -1,0 +1,90 @@
+"""Neutral, unique persona names and descriptions; overrides; the deficit-language guard."""
+
+import pytest
+
+from student_personas import naming
+from student_personas.naming import Contrast
+
+PHRASES = {
+    "GPA": ["lower GPA", "higher GPA"],
+    "Credits_Completed": ["earlier in the program", "further along"],
+    "Number_of_Late_Submissions": ["fewer late submissions", "more late submissions"],
+}
+
+
+def contrast(column, difference, level=None, persona=1.0, cohort=0.0):
+    return Contrast(column, level, difference, persona, cohort)
+
+
+def test_humanize_column_names():
+    assert naming.humanize("Study_Hours_per_Week") == "study hours per week"
+    assert naming.humanize("AttendanceRate") == "attendance rate"
+
+
+def test_deficit_terms_are_found_case_insensitively():
+    assert naming.deficit_terms_in("Students AT RISK of failing") == ["risk", "fail"]
+    assert naming.deficit_terms_in("Further along, higher GPA") == []
+
+
+def test_name_uses_the_two_largest_contrasts_in_configured_words():
+    names = naming.persona_names({1: [contrast("GPA", 0.9), contrast("Credits_Completed", 1.2),
+                                      contrast("Number_of_Late_Submissions", -0.3)]}, PHRASES)
+    assert names == {1: "Further along, higher GPA"}
+
+
+def test_unconfigured_columns_get_a_neutral_fallback_and_levels_read_naturally():
+    names = naming.persona_names({
+        1: [contrast("Library_Usage_Hours", -0.8)],
+        2: [contrast("Past_Academic_Performance", 0.7, level="Above Average")],
+    }, PHRASES)
+    assert names == {1: "Lower library usage hours", 2: "Past academic performance more often Above Average"}
+
+
+def test_small_contrasts_do_not_name_a_persona():
+    assert naming.persona_names({1: [contrast("GPA", 0.1)]}, PHRASES) == {1: "Close to the cohort average"}
+
+
+def test_clashing_names_are_extended_then_numbered():
+    names = naming.persona_names({
+        1: [contrast("GPA", 1.0), contrast("Credits_Completed", 0.9), contrast("Number_of_Late_Submissions", 0.5)],
+        2: [contrast("GPA", 1.1), contrast("Credits_Completed", 0.8), contrast("Number_of_Late_Submissions", -0.4)],
+        3: [contrast("GPA", 0.05)],
+        4: [contrast("GPA", 0.02)],
+    }, PHRASES)
+    assert names[1] == "Higher GPA, further along, more late submissions"
+    assert names[2] == "Higher GPA, further along, fewer late submissions"
+    assert names[3] == "Close to the cohort average (group 1)"
+    assert names[4] == "Close to the cohort average (group 2)"
+    assert len(set(names.values())) == 4
+
+
+def test_phrases_with_deficit_language_are_never_used():
+    phrases = {"GPA": ["weak GPA", "higher GPA"], "Courses_Failed": ["x", "y"]}
+    names = naming.persona_names({1: [contrast("GPA", -2.0), contrast("Credits_Completed", 0.5)],
+                                  2: [contrast("Courses_Failed_Total", 0.9)]}, phrases)
+    assert names[1] == "Higher credits completed"  # 'weak GPA' skipped
+    assert names[2] == "Close to the cohort average"  # fallback 'higher courses failed total' contains 'fail'
+    assert all(not naming.deficit_terms_in(name) for name in names.values())
+
+
+def test_description_and_distinguishing_columns():
+    contrasts = [contrast("GPA", 1.21, persona=3.41, cohort=2.75),
+                 contrast("Number_of_Late_Submissions", -0.95, persona=1.9, cohort=4.4),
+                 contrast("Past_Academic_Performance", 0.5, level="Above Average", persona=0.45, cohort=0.2)]
+    assert naming.persona_description(contrasts, PHRASES) == (
+        "Compared with the cohort: higher GPA (3.41 vs 2.75); fewer late submissions (1.90 vs 4.40); "
+        "past academic performance more often Above Average (45% vs 20%).")
+    assert naming.distinguishing_columns(contrasts) == (
+        "GPA +1.21 SD; Number_of_Late_Submissions -0.95 SD; Past_Academic_Performance=Above Average +0.50 SD")
+    assert naming.persona_description([contrast("GPA", 0.0)], PHRASES) == "Close to the cohort average on every feature."
+
+
+def test_overrides_replace_names_and_are_validated():
+    generated = {1: "Higher GPA", 2: "Further along"}
+    assert naming.apply_overrides(generated, {2: " Steady progress "}) == {1: "Higher GPA", 2: "Steady progress"}
+    with pytest.raises(ValueError, match="persona 9, which does not exist"):
+        naming.apply_overrides(generated, {9: "x"})
+    with pytest.raises(ValueError, match="deficit language"):
+        naming.apply_overrides(generated, {1: "Struggling students"})
+    with pytest.raises(ValueError, match="must be unique"):
+        naming.apply_overrides(generated, {2: "Higher GPA"})

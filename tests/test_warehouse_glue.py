@@ -1,0 +1,56 @@
+"""The Arrow glue between DuckDB relations and the maths."""
+
+import duckdb
+import numpy as np
+import pytest
+
+from student_personas import warehouse
+
+
+@pytest.fixture
+def connection():
+    with duckdb.connect() as con:
+        yield con
+
+
+def test_feature_matrix_orders_rows_by_student_id(connection):
+    relation = connection.sql(
+        "select * from (values ('b', [3.0, 4.0]), ('a', [1.0, 2.0]), ('c', [5.0, 6.0])) t(student_id, feature_values)")
+    ids, matrix = warehouse.feature_matrix(relation)
+    assert ids.tolist() == ["a", "b", "c"]
+    assert np.array_equal(matrix, [[1, 2], [3, 4], [5, 6]]) and matrix.flags["C_CONTIGUOUS"]
+
+
+def test_wide_table_and_wide_matrix_round_trip_with_numeric_column_order(connection):
+    matrix = np.arange(22, dtype=float).reshape(2, 11)
+    table = warehouse.wide_table("persona_id", [2, 1], matrix, "factor_")
+    assert table.column_names[:3] == ["persona_id", "factor_1", "factor_2"]
+    keys, back = warehouse.wide_matrix(connection.from_arrow(table), "persona_id", "factor_")
+    assert keys.tolist() == [1, 2]
+    assert np.array_equal(back, matrix[::-1])  # factor_10 and factor_11 come after factor_9
+
+
+def test_loadings_matrix_from_long_rows(connection):
+    relation = connection.sql(
+        "select * from (values (2, 1, 0.5), (1, 2, 0.2), (1, 1, 0.1), (2, 2, 0.6)) t(factor_id, feature_index, loading)")
+    assert np.array_equal(warehouse.loadings_matrix(relation), [[0.1, 0.2], [0.5, 0.6]])
+
+
+def test_selection_table_and_chosen_value(connection):
+    table = warehouse.selection_table("kmeans_k", "k", [2, 3], {"silhouette": np.array([0.2, 0.5])},
+                                      chosen=3, rule="highest", sample_size=10)
+    assert table.num_rows == 2 and table.column("is_chosen").to_pylist() == [False, True]
+    assert warehouse.chosen_value(connection.from_arrow(table)) == 3
+    nothing = warehouse.selection_table("kmeans_k", "k", [2], {"silhouette": np.array([0.2])},
+                                        chosen=9, rule="x", sample_size=1)
+    with pytest.raises(ValueError, match="no parameter value is marked as chosen"):
+        warehouse.chosen_value(connection.from_arrow(nothing))
+
+
+def test_settings_and_student_count_guards():
+    assert warehouse.settings('{"random_seed": 7}') == {"random_seed": 7}
+    with pytest.raises(ValueError, match="python_models/_models.yml"):
+        warehouse.settings(None)
+    with pytest.raises(ValueError, match="needs at least 11 clean students, but stg_students has 3"):
+        warehouse.require_students(3, 11, "sweeping k from 10")
+    warehouse.require_students(11, 11, "ok")
