@@ -56,3 +56,21 @@
       - cast({{ exact_sum(expression) }} as double) ^ 2 / nullif(count({{ expression }}), 0)
   ) / nullif(count({{ expression }}), 0))
 {%- endmacro %}
+
+{% macro cramers_v(chi_square, n, n_rows, n_columns) -%}
+  {#- Cramér's V = sqrt(χ² / n / (min(rows, columns) - 1)): association strength in a contingency table, 0-1. -#}
+  sqrt(({{ chi_square }}) / nullif({{ n }}, 0) / nullif(least({{ n_rows }}, {{ n_columns }}) - 1, 0))
+{%- endmacro %}
+
+{% macro cramers_v_corrected(chi_square, n, n_rows, n_columns) -%}
+  {#-
+    Bias-corrected Cramér's V (Bergsma 2013): plain V is biased upwards in small samples and large
+    tables; φ² is reduced by its expectation under independence, (r-1)(c-1)/(n-1), and the table
+    dimensions are corrected likewise, r~ = r - (r-1)²/(n-1).
+  -#}
+  sqrt(greatest(0.0,
+      ({{ chi_square }}) / ({{ n }}) - (({{ n_rows }}) - 1) * (({{ n_columns }}) - 1) / (({{ n }}) - 1.0))
+    / nullif(least(
+        ({{ n_rows }}) - (({{ n_rows }}) - 1) ^ 2 / (({{ n }}) - 1.0),
+        ({{ n_columns }}) - (({{ n_columns }}) - 1) ^ 2 / (({{ n }}) - 1.0)) - 1, 0))
+{%- endmacro %}

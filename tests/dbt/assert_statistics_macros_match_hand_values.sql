@@ -24,3 +24,14 @@ from (
     from (values (1.0), (2.0), (3.0), (6.0)) as t (x)
 )
 where abs(mean_value - 3.0) > 1e-12 or abs(variance_value - 3.5) > 1e-12
+union all
+-- The 2×3 table [[10, 20, 30], [25, 15, 10]] (n = 110): χ² = 16.369048 on 2 df (expected counts from the
+-- margins 60/50 and 35/35/40), V = sqrt(16.369/110/1) = 0.385758, bias-corrected V = 0.362862.
+select case_name, computed, expected
+from (values
+    ('cramers v', {{ cramers_v(16.369047619047624, 110, 2, 3) }}, 0.3857584),
+    ('cramers v corrected', {{ cramers_v_corrected(16.369047619047624, 110, 2, 3) }}, 0.3628621),
+    ('cramers v of independence', {{ cramers_v(0.0, 110, 2, 3) }}, 0.0),
+    ('corrected v never negative', {{ cramers_v_corrected(0.5, 110, 2, 3) }}, 0.0)
+) as t (case_name, computed, expected)
+where abs(computed - expected) > 1e-6 or computed is null

@@ -1,0 +1,42 @@
+{{ config(materialized='view') }}
+{#- fairness_composition for publication: small counts shown as '<10' (or 'suppressed' for complementary
+    cells) and no share derived from them. -#}
+
+with composition as (
+
+    select * from {{ ref('fairness_composition') }}
+
+),
+
+suppression as (
+
+    select cell_id, suppression from {{ ref('int_cell_suppression') }}
+    where table_name = 'fairness_composition'
+
+),
+
+published as (
+
+    select
+        composition.protected_attribute,
+        composition.group_value,
+        composition.persona_id,
+        composition.persona_name,
+        {{ published_count('composition.n_students', 'cell.suppression') }} as n_students,
+        {{ published_count('composition.group_total', 'group_total.suppression') }} as group_total,
+        {{ published_value('composition.share_of_persona', 'cell.suppression') }} as share_of_persona,
+        {{ published_value('composition.cohort_share', 'group_total.suppression') }} as cohort_share,
+        {{ published_value('composition.share_difference', 'cell.suppression', 'group_total.suppression') }}
+            as share_difference,
+        {{ published_value('composition.representation_ratio', 'cell.suppression', 'group_total.suppression') }}
+            as representation_ratio,
+        coalesce(cell.suppression, group_total.suppression) is not null as is_suppressed
+    from composition
+    left join suppression as cell
+        on cell.cell_id = composition.protected_attribute || '|' || composition.group_value || '|' || composition.persona_id
+    left join suppression as group_total
+        on group_total.cell_id = composition.protected_attribute || '|' || composition.group_value || '|total'
+
+)
+
+select * from published

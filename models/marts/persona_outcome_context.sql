@@ -1,0 +1,99 @@
+{#-
+  Post-hoc context: how often the context label occurs in each persona, with a Wilson 95% interval, and a
+  two-sided Fisher's exact test of the persona against the rest of the cohort, plus an overall row.
+  Personas were formed without the label; this describes, it does not predict. Empty when no label is
+  declared.
+-#}
+{%- set label_column = var('label_column', none) -%}
+
+with assignments as (
+
+    select student_id, persona_id, persona_name from {{ ref('persona_assignments') }}
+
+),
+
+students as (
+
+    select * from {{ ref('stg_students') }}
+
+),
+
+labelled as (
+
+    {%- if label_column %}
+    select assignments.persona_id, assignments.persona_name, students.{{ sql_identifier(label_column) }} as label_value
+    from assignments
+    inner join students using (student_id)
+    {%- else %}
+    select null::integer as persona_id, null::varchar as persona_name, null::integer as label_value
+    where false
+    {%- endif %}
+
+),
+
+per_persona as (
+
+    select persona_id, persona_name, count(*) as n_students, sum(label_value)::bigint as positives
+    from labelled
+    group by persona_id, persona_name
+
+),
+
+overall as (
+
+    select sum(n_students)::bigint as n_students, sum(positives)::bigint as positives from per_persona
+
+),
+
+rows_with_rest as (
+
+    select
+        'persona' as scope,
+        per_persona.persona_id,
+        per_persona.persona_name,
+        per_persona.n_students,
+        per_persona.positives,
+        fisher_exact_p_value(
+            per_persona.positives,
+            per_persona.n_students - per_persona.positives,
+            overall.positives - per_persona.positives,
+            (overall.n_students - per_persona.n_students) - (overall.positives - per_persona.positives)
+        ) as fisher_p_value_vs_rest
+    from per_persona
+    cross join overall
+    union all
+    select 'all students', null, 'All students', n_students, positives, null
+    from overall
+    where n_students > 0
+
+),
+
+context as (
+
+    select
+        scope,
+        persona_id,
+        persona_name,
+        n_students,
+        positives,
+        positives::double / n_students as rate,
+        {{ wilson_lower('positives', 'n_students') }} as ci_lower,
+        {{ wilson_upper('positives', 'n_students') }} as ci_upper,
+        fisher_p_value_vs_rest,
+        concat_ws(' ',
+            case
+                when positives = 0 then 'No positives here; the upper bound shows how high the rate could plausibly be.'
+                when positives = 1 then 'Only 1 positive: the rate is fragile.'
+                when positives < 5 then format('Only {} positives: the rate is fragile.', positives)
+            end,
+            case
+                when n_students < {{ var('min_cell_size') }} then format(
+                    'Fewer than {} students: suppressed in published outputs.', {{ var('min_cell_size') }})
+            end,
+            'Descriptive context, not a prediction for any student.'
+        ) as caution
+    from rows_with_rest
+
+)
+
+select * from context

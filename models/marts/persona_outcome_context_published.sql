@@ -1,0 +1,39 @@
+{{ config(materialized='view') }}
+{#- persona_outcome_context for publication: small counts shown as '<10' (or 'suppressed' for the
+    complementary cells that would reveal them) and no rate, interval or p-value derived from them. -#}
+
+with context as (
+
+    select * from {{ ref('persona_outcome_context') }}
+
+),
+
+suppression as (
+
+    select cell_id, suppression from {{ ref('int_cell_suppression') }}
+    where table_name = 'persona_outcome_context'
+
+),
+
+published as (
+
+    select
+        context.scope,
+        context.persona_id,
+        context.persona_name,
+        {{ published_count('context.n_students', 'students.suppression') }} as n_students,
+        {{ published_count('context.positives', 'positives.suppression') }} as positives,
+        {{ published_value('context.rate', 'students.suppression', 'positives.suppression') }} as rate,
+        {{ published_value('context.ci_lower', 'students.suppression', 'positives.suppression') }} as ci_lower,
+        {{ published_value('context.ci_upper', 'students.suppression', 'positives.suppression') }} as ci_upper,
+        {{ published_value('context.fisher_p_value_vs_rest', 'students.suppression', 'positives.suppression') }}
+            as fisher_p_value_vs_rest,
+        context.caution,
+        coalesce(positives.suppression, students.suppression) is not null as is_suppressed
+    from context
+    left join suppression as students on students.cell_id = 'students|' || context.persona_id
+    left join suppression as positives on positives.cell_id = 'positives|' || context.persona_id
+
+)
+
+select * from published

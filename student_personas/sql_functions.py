@@ -1,0 +1,35 @@
+"""Statistical functions DuckDB lacks, registered as SQL functions on every warehouse connection.
+
+SQL models compute the statistics that are formulas (Wilson intervals, chi-square, Cramér's V) themselves;
+only the distribution tails that need special functions come from scipy through these UDFs.
+"""
+
+from __future__ import annotations
+
+from scipy.stats import chi2, fisher_exact
+
+
+def chi_square_p_value(statistic: float, degrees_of_freedom: int) -> float | None:
+    """Upper-tail probability of a chi-square statistic: P(X² >= statistic) with the given degrees of
+    freedom. None when the degrees of freedom are not positive (no association can be tested)."""
+    if degrees_of_freedom is None or degrees_of_freedom <= 0:
+        return None
+    return float(chi2.sf(statistic, degrees_of_freedom))
+
+
+def fisher_exact_p_value(a: int, b: int, c: int, d: int) -> float:
+    """Two-sided Fisher's exact test p-value for the 2×2 table [[a, b], [c, d]]: exact for rare
+    outcomes, where the chi-square approximation fails (e.g. 2 positives among 60 students)."""
+    return float(fisher_exact([[a, b], [c, d]], alternative="two-sided").pvalue)
+
+
+SQL_FUNCTIONS = (
+    ("chi_square_p_value", chi_square_p_value, ["DOUBLE", "BIGINT"], "DOUBLE"),
+    ("fisher_exact_p_value", fisher_exact_p_value, ["BIGINT", "BIGINT", "BIGINT", "BIGINT"], "DOUBLE"),
+)
+
+
+def register(connection) -> None:
+    """Register the functions on a DuckDB connection (cursors of the connection see them too)."""
+    for name, function, parameters, returns in SQL_FUNCTIONS:
+        connection.create_function(name, function, parameters, returns, side_effects=False)
