@@ -1,0 +1,100 @@
+"""Real dbt builds of the post-hoc context and fairness tables, checked against independent computations."""
+
+from math import sqrt
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2_contingency, fisher_exact
+
+from conftest import require_real_csv, run_dbt
+
+PROTECTED = ["Gender", "Ethnicity", "Socioeconomic_Status", "Parental_Education_Level", "Disability_Status"]
+
+
+def wilson(positives, n, z=1.96):
+    p = positives / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def test_reference_outcome_context_overall_row_and_intervals(real_build):
+    context = real_build.frame("select * from persona_outcome_context")
+    overall = context[context.scope == "all students"].iloc[0]
+    assert (overall.n_students, overall.positives) == (1000, 18)
+    assert round(overall.ci_lower * 100, 2) == 1.14 and round(overall.ci_upper * 100, 2) == 2.83
+    personas = context[context.scope == "persona"]
+    assert personas.positives.sum() == 18 and personas.n_students.sum() == 1000
+    assert ((personas.ci_lower <= personas.rate) & (personas.rate <= personas.ci_upper)).all()
+    for row in personas.itertuples():
+        assert (row.ci_lower, row.ci_upper) == pytest.approx(wilson(row.positives, row.n_students), abs=1e-12)
+        rest_positives, rest_n = 18 - row.positives, 1000 - row.n_students
+        expected = fisher_exact([[row.positives, row.n_students - row.positives],
+                                 [rest_positives, rest_n - rest_positives]]).pvalue
+        assert row.fisher_p_value_vs_rest == pytest.approx(expected, rel=1e-9)
+        assert "not a prediction" in row.caution
+
+
+def test_association_matches_scipy_for_every_protected_attribute(real_build):
+    association = real_build.frame("select * from fairness_association").set_index("protected_attribute")
+    assert sorted(association.index) == sorted(PROTECTED)
+    students = real_build.frame(
+        f"select a.persona_id, {', '.join(PROTECTED)} from persona_assignments a join stg_students using (student_id)")
+    for attribute in PROTECTED:
+        table = pd.crosstab(students[attribute], students.persona_id).to_numpy()
+        statistic, p_value, dof, _ = chi2_contingency(table, correction=False)
+        n, (r, c) = table.sum(), table.shape
+        row = association.loc[attribute]
+        assert row.chi_square == pytest.approx(statistic, rel=1e-9)
+        assert row.degrees_of_freedom == dof and row.p_value == pytest.approx(p_value, rel=1e-6)
+        assert row.cramers_v == pytest.approx(sqrt(statistic / n / (min(r, c) - 1)), rel=1e-9)
+        phi2 = max(0.0, statistic / n - (r - 1) * (c - 1) / (n - 1))
+        corrected = sqrt(phi2 / min(r - (r - 1) ** 2 / (n - 1) - 1, c - (c - 1) ** 2 / (n - 1) - 1))
+        assert row.cramers_v_corrected == pytest.approx(corrected, abs=1e-9)
+
+
+def test_builtin_protected_attributes_are_only_weakly_associated_with_personas(builtin_build):
+    assert builtin_build.scalar("select max(cramers_v) from fairness_association") < 0.15
+
+
+def test_composition_counts_add_up(builtin_build):
+    composition = builtin_build.frame("select * from fairness_composition")
+    assert (composition.groupby("protected_attribute").n_students.sum() == 1000).all()
+    sizes = composition.groupby(["protected_attribute", "persona_id"]).n_students.sum()
+    assert (sizes.values == composition.groupby(["protected_attribute", "persona_id"]).persona_total.first().values).all()
+
+
+@pytest.mark.parametrize("build", ["builtin_build", "real_build"])
+def test_published_views_never_show_a_small_count(build, request):
+    run = request.getfixturevalue(build)
+    for view, columns in [("persona_outcome_context_published", ["n_students", "positives"]),
+                          ("fairness_composition_published", ["n_students", "group_total"])]:
+        frame = run.frame(f"select * from {view}")
+        for column in columns:
+            shown = pd.to_numeric(frame[column], errors="coerce")
+            assert not ((shown > 0) & (shown < 10)).any(), (view, column)
+            assert set(frame.loc[shown.isna(), column]) <= {"<10", "suppressed"}
+    outcome = run.frame("select * from persona_outcome_context_published")
+    hidden = outcome.positives.isin(["<10", "suppressed"])
+    assert outcome.loc[hidden, ["rate", "ci_lower", "ci_upper"]].isna().all().all()
+
+
+def test_no_line_of_the_published_composition_hides_exactly_one_cell(real_build):
+    published = real_build.frame("select * from fairness_composition_published")
+    published["hidden"] = published.n_students.isin(["<10", "suppressed"])
+    for keys in (["protected_attribute", "persona_id"], ["protected_attribute", "group_value"]):
+        assert (published.groupby(keys).hidden.sum() != 1).all(), keys
+    groups = published.drop_duplicates(["protected_attribute", "group_value"])
+    groups = groups.assign(hidden_total=groups.group_total.isin(["<10", "suppressed"]))
+    assert (groups.groupby("protected_attribute").hidden_total.sum() != 1).all()
+
+
+def test_without_a_label_the_label_tables_are_empty_and_the_build_succeeds(tmp_path):
+    run = run_dbt(tmp_path / "wh", variables={"students_path": str(require_real_csv()), "label_column": None,
+                                              "excluded_columns": ["Dropout_Risk"]})
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.scalar("select count(*) from persona_outcome_context") == 0
+    assert run.scalar("select count(*) from fairness_association") == 5
+    assert run.scalar("select count(*) from persona_summary") > 0
+    assert np.isclose(run.scalar("select sum(share) from persona_summary"), 1.0)
