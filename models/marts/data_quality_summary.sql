@@ -202,4 +202,4 @@ with_rates as (
 
 )
 
-select * from with_rates
+select *, {{ run_id() }} as run_id from with_rates

@@ -18,4 +18,4 @@ ranked as (
 
 )
 
-select * from ranked
+select *, {{ run_id() }} as run_id from ranked

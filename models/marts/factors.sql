@@ -53,4 +53,4 @@ described as (
 
 )
 
-select * from described
+select *, {{ run_id() }} as run_id from described

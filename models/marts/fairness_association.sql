@@ -88,4 +88,4 @@ association as (
 
 )
 
-select * from association
+select *, {{ run_id() }} as run_id from association

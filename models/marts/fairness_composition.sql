@@ -74,4 +74,4 @@ shares as (
 
 )
 
-select * from shares
+select *, {{ run_id() }} as run_id from shares

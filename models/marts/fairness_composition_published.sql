@@ -30,7 +30,8 @@ published as (
             as share_difference,
         {{ published_value('composition.representation_ratio', 'cell.suppression', 'group_total.suppression') }}
             as representation_ratio,
-        coalesce(cell.suppression, group_total.suppression) is not null as is_suppressed
+        coalesce(cell.suppression, group_total.suppression) is not null as is_suppressed,
+        composition.run_id
     from composition
     left join suppression as cell
         on cell.cell_id = composition.protected_attribute || '|' || composition.group_value || '|' || composition.persona_id

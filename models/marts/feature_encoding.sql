@@ -178,4 +178,4 @@ indexed as (
 
 )
 
-select * from indexed
+select *, {{ run_id() }} as run_id from indexed

@@ -20,4 +20,4 @@ unioned as (
 
 )
 
-select * from unioned
+select *, {{ run_id() }} as run_id from unioned

@@ -25,4 +25,4 @@ named as (
 
 )
 
-select * from named
+select *, {{ run_id() }} as run_id from named

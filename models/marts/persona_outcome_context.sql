@@ -96,4 +96,4 @@ context as (
 
 )
 
-select * from context
+select *, {{ run_id() }} as run_id from context

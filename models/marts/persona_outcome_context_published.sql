@@ -29,7 +29,8 @@ published as (
         {{ published_value('context.fisher_p_value_vs_rest', 'students.suppression', 'positives.suppression') }}
             as fisher_p_value_vs_rest,
         context.caution,
-        coalesce(positives.suppression, students.suppression) is not null as is_suppressed
+        coalesce(positives.suppression, students.suppression) is not null as is_suppressed,
+        context.run_id
     from context
     left join suppression as students on students.cell_id = 'students|' || context.persona_id
     left join suppression as positives on positives.cell_id = 'positives|' || context.persona_id

@@ -89,4 +89,4 @@ profiles as (
 
 )
 
-select * from profiles
+select *, {{ run_id() }} as run_id from profiles

@@ -16,4 +16,4 @@ judged as (
 
 )
 
-select * from judged
+select *, {{ run_id() }} as run_id from judged

@@ -94,4 +94,4 @@ summary as (
 
 )
 
-select * from summary
+select *, {{ run_id() }} as run_id from summary

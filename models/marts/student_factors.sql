@@ -6,4 +6,4 @@ with scores as (
 
 )
 
-select * from scores
+select *, {{ run_id() }} as run_id from scores

@@ -59,4 +59,4 @@ features as (
 
 )
 
-select * from features
+select *, {{ run_id() }} as run_id from features

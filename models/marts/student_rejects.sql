@@ -89,4 +89,4 @@ rejects as (
 
 )
 
-select * from rejects
+select *, {{ run_id() }} as run_id from rejects

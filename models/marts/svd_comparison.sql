@@ -25,4 +25,4 @@ compared as (
 
 )
 
-select * from compared
+select *, {{ run_id() }} as run_id from compared
