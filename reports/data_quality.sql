@@ -209,11 +209,22 @@ order by
 -- name: correlations
 -- Pearson r of every pair of numeric features used by the model, on all clean students, with each
 -- pair's rank by strength (|r|, strongest first). One row per unordered pair, in file order.
+-- Each student's values are first gathered into one vector, so the pairs are read from a stream of
+-- students x pairs rather than from a join that would hold students x pairs rows in memory.
 with used_columns as (
 
-    select source_column, column_position
+    select source_column, column_position, row_number() over (order by column_position) as vector_index
     from {{ query('numeric_columns') }}
     where is_used
+
+),
+
+student_vectors as (
+
+    select numeric_values.student_id, list(numeric_values.value order by used_columns.vector_index) as vector
+    from {{ ref('int_student_numeric_values') }} as numeric_values
+    inner join used_columns using (source_column)
+    group by numeric_values.student_id
 
 ),
 
@@ -222,33 +233,25 @@ column_pairs as (
     select
         x_columns.source_column as x_column,
         y_columns.source_column as y_column,
-        x_columns.column_position as x_position,
-        y_columns.column_position as y_position
+        x_columns.vector_index as x_index,
+        y_columns.vector_index as y_index
     from used_columns as x_columns
-    inner join used_columns as y_columns on x_columns.column_position < y_columns.column_position
-
-),
-
-pair_values as (
-
-    select column_pairs.x_column, column_pairs.y_column, column_pairs.x_position, column_pairs.y_position,
-        x_values.value as x, y_values.value as y
-    from column_pairs
-    inner join {{ ref('int_student_numeric_values') }} as x_values on x_values.source_column = column_pairs.x_column
-    inner join {{ ref('int_student_numeric_values') }} as y_values
-        on y_values.source_column = column_pairs.y_column and y_values.student_id = x_values.student_id
+    inner join used_columns as y_columns on x_columns.vector_index < y_columns.vector_index
 
 )
 
 select
-    x_column,
-    y_column,
+    column_pairs.x_column,
+    column_pairs.y_column,
     count(*) as n_students,
-    corr(x, y) as pearson_r,
-    row_number() over (order by abs(corr(x, y)) desc nulls last, x_position, y_position) as strength_rank
-from pair_values
-group by x_column, y_column, x_position, y_position
-order by x_position, y_position
+    corr(student_vectors.vector[column_pairs.x_index], student_vectors.vector[column_pairs.y_index]) as pearson_r,
+    row_number() over (
+        order by abs(pearson_r) desc nulls last, column_pairs.x_index, column_pairs.y_index
+    ) as strength_rank
+from student_vectors
+cross join column_pairs
+group by column_pairs.x_column, column_pairs.y_column, column_pairs.x_index, column_pairs.y_index
+order by column_pairs.x_index, column_pairs.y_index
 
 -- name: bivariate_pairs
 -- The configured x/y pairs (var report_bivariate_pairs), each marked drawable when both are numeric
