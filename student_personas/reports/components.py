@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from student_personas.reports import charts
 from student_personas.reports.formatting import format_value
@@ -168,5 +168,6 @@ class Components:
 
 
 def _p_text(p_value: float) -> str:
+    """A p-value after "p": "< 0.001" or "= 0.0312"."""
     text = format_value(p_value, "p_value")
-    return text if text.startswith("<") else f"= {text}"
+    return f"< {text[1:]}" if text.startswith("<") else f"= {text}"

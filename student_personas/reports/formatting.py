@@ -5,18 +5,16 @@ from __future__ import annotations
 import math
 from numbers import Number
 
+import pandas as pd
+
 MISSING = "—"
 
 FORMATS = ("text", "count", "percent", "number", "signed", "p_value")
 
 
 def is_missing(value) -> bool:
-    """True for None and NaN (pandas and DuckDB hand back either for SQL null)."""
-    return value is None or (isinstance(value, float) and math.isnan(value)) or _is_pandas_na(value)
-
-
-def _is_pandas_na(value) -> bool:
-    return type(value).__name__ in {"NAType", "NaTType"}
+    """True for SQL null as pandas and DuckDB hand it back: None, NaN, pandas' NA and NaT."""
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
 def format_value(value, kind: str = "text") -> str:

@@ -8,7 +8,8 @@ Page definition (files in the templates folder, ``reports/`` in the project):
 - ``<page>.sql`` (optional): the page's queries, each introduced by a ``-- name: <query>`` line, in the
   style of Evidence.dev's named SQL blocks. Queries are Jinja too: ``{{ ref('table') }}`` names a
   warehouse table that the caller handed over (the dbt Python model obtains each with a literal
-  ``dbt.ref``, so dbt's DAG knows every table a page reads), and ``settings`` holds the report settings.
+  ``dbt.ref``, so dbt's DAG knows every table a page reads), ``{{ query('name') }}`` reads an earlier
+  query of the same page, and ``settings`` holds the report settings.
 
 Templates whose name starts with ``_`` (the layout, the index) are not pages.
 """
