@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | md5sum | cut -c1-12)
 
-.PHONY: run test install clean
+.PHONY: run test install browser clean
 
 install: $(INSTALLED)
 
@@ -19,7 +19,15 @@ $(INSTALLED): requirements.txt pyproject.toml
 run: $(INSTALLED)
 	$(BIN)/dbt build
 
-test: $(INSTALLED)
+# The report tests open the rendered pages in Debian's Chromium (Playwright's own browser download is
+# not used); install it when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for the report browser tests"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium; }
+
+test: $(INSTALLED) browser
 	$(BIN)/python -m pytest
 
 clean:

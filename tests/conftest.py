@@ -41,12 +41,11 @@ class DbtRun:
 
 def run_dbt(workdir: Path, command: str = "build", variables: dict | None = None, extra_args=(),
             project_dir: Path = PROJECT_DIR) -> DbtRun:
-    """Run dbt in the project with the warehouse, target and logs inside `workdir`."""
+    """Run dbt in the project with the warehouse, target, logs and reports inside `workdir`."""
     workdir.mkdir(parents=True, exist_ok=True)
     database = workdir / "warehouse.duckdb"
     args = [DBT, command, "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"), *extra_args]
-    if variables:
-        args += ["--vars", json.dumps(variables)]
+    args += ["--vars", json.dumps({"reports_dir": str(workdir / "reports"), **(variables or {})})]
     env = {**os.environ, "PERSONAS_DB": str(database), "DBT_PROFILES_DIR": str(project_dir)}
     completed = subprocess.run(args, cwd=project_dir, env=env, capture_output=True, text=True)
     return DbtRun(completed.returncode, completed.stdout + completed.stderr, database)

@@ -1,0 +1,27 @@
+"""Render the HTML reports from the warehouse (thin glue around student_personas.reports).
+
+Every table a page reads is listed here with a literal dbt.ref, so dbt builds this model last and its
+DAG shows what the reports depend on; a page that reads a table missing here fails with a message.
+"""
+
+import json
+from datetime import datetime, timezone
+
+from student_personas.reports import render_site
+
+# Page templates and queries, relative to the project directory (where dbt runs).
+TEMPLATES_DIR = "reports"
+
+
+def model(dbt, session):
+    settings = json.loads(dbt.config.get("report_settings"))
+    relations = {
+        "data_quality_summary": dbt.ref("data_quality_summary"),
+        "student_rejects": dbt.ref("student_rejects"),
+        "stg_students": dbt.ref("stg_students"),
+        "stg_column_roles": dbt.ref("stg_column_roles"),
+        "feature_encoding": dbt.ref("feature_encoding"),
+        "int_student_numeric_values": dbt.ref("int_student_numeric_values"),
+        "support_playbook": dbt.ref("support_playbook"),
+    }
+    return render_site(session, relations, settings, TEMPLATES_DIR, datetime.now(timezone.utc))

@@ -1,0 +1,64 @@
+"""Render every report page and an index into one output folder, and list what was written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from student_personas.reports.pages import (
+    discover_pages,
+    input_views,
+    page_environment,
+    referenced_tables,
+    render_template,
+    run_queries,
+)
+
+INDEX_TEMPLATE = "_index.html.j2"
+BUILTIN_SOURCE = "the built-in synthetic cohort (seed raw_students)"
+
+
+def render_site(connection: duckdb.DuckDBPyConnection, relations: Mapping[str, duckdb.DuckDBPyRelation],
+                settings: Mapping, templates_dir: Path, rendered_at: datetime) -> pd.DataFrame:
+    """Render each page of ``templates_dir`` from ``relations`` into ``settings['reports_dir']``, then
+    ``index.html`` linking them. Returns one row per page: page, title, path, bytes, n_charts, n_tables,
+    rendered_at.
+
+    Every page header states ``rendered_at`` and the data source (``settings['students_path']``, or the
+    built-in cohort), so a printed page can always be traced to its run and input.
+    """
+    out_dir = Path(settings["reports_dir"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    environment = page_environment(Path(templates_dir))
+    report = {
+        "rendered_at": rendered_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "data_source": f"students_path {settings['students_path']}" if settings.get("students_path")
+        else BUILTIN_SOURCE,
+    }
+    pages = []
+    with input_views(connection, relations):
+        for page in discover_pages(Path(templates_dir)):
+            results = run_queries(connection, page, relations, settings)
+            pages.append(render_template(environment, page.template_name, page.name, {
+                "q": results, "settings": settings, "report": report,
+                "source_tables": sorted(referenced_tables(page))}))
+    listing = pd.DataFrame({
+        "page": [page.name for page in pages],
+        "title": [page.title for page in pages],
+        "path": [str(out_dir / f"{page.name}.html") for page in pages],
+        "bytes": [len(page.html.encode("utf-8")) for page in pages],
+        "n_charts": [page.n_charts for page in pages],
+        "n_tables": [page.n_tables for page in pages],
+        "rendered_at": pd.Timestamp(rendered_at),
+    })
+    for page in pages:
+        (out_dir / f"{page.name}.html").write_text(page.html, encoding="utf-8")
+    index = render_template(environment, INDEX_TEMPLATE, "index", {
+        "pages": listing.assign(file=[f"{page.name}.html" for page in pages]).to_dict("records"),
+        "report": report, "source_tables": []})
+    (out_dir / "index.html").write_text(index.html, encoding="utf-8")
+    return listing

@@ -1,0 +1,287 @@
+"""Unit tests of the report engine: page definitions, queries, formatting, escaping, charts, statistics."""
+
+import ast
+import math
+import re
+import xml.etree.ElementTree as ElementTree
+from datetime import datetime, timezone
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from conftest import PROJECT_DIR
+from student_personas.reports import charts
+from student_personas.reports.components import Components, bivariate, metric
+from student_personas.reports.formatting import format_value
+from student_personas.reports.pages import (
+    PageDefinition,
+    ReportDefinitionError,
+    discover_pages,
+    input_views,
+    parse_named_queries,
+    referenced_tables,
+    run_queries,
+)
+from student_personas.reports.site import render_site
+from student_personas.reports.statistics import association, sample_indices
+
+SVG_TAG = "{http://www.w3.org/2000/svg}svg"
+
+
+# ---- page definitions ---------------------------------------------------------------------------------
+
+def test_named_queries_are_split_at_name_lines_with_comments_kept_out_of_names():
+    text = """-- Queries of a page.
+
+-- name: volumes
+-- One row.
+select 1 as n;
+
+-- name: by_check
+select 2 as n
+"""
+    assert parse_named_queries(text) == {"volumes": "-- One row.\nselect 1 as n", "by_check": "select 2 as n"}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("select 1\n-- name: a\nselect 2", "SQL before the first"),
+    ("-- name: a\nselect 1\n-- name: a\nselect 2", "query 'a' is defined twice"),
+    ("-- name: a\n-- only a comment\n-- name: b\nselect 1", "query 'a' has no SQL"),
+    ("-- name: Rows By Check\nselect 1", "is not a lowercase identifier"),
+])
+def test_bad_query_files_fail_naming_the_file_and_query(text, message):
+    with pytest.raises(ReportDefinitionError, match=message) as error:
+        parse_named_queries(text, "page.sql")
+    assert str(error.value).startswith("page.sql: ")
+
+
+def test_referenced_tables_are_the_literal_ref_arguments():
+    page = PageDefinition("p", "p.html.j2", {
+        "a": "select * from {{ ref('first') }} join {{ ref(\"second\") }} using (id)",
+        "b": "select * from {{ query('a') }}, {{ ref('first') }}",
+    })
+    assert referenced_tables(page) == {"first", "second"}
+    with pytest.raises(ReportDefinitionError, match="one literal table name"):
+        referenced_tables(PageDefinition("p", "p.html.j2", {"a": "select * from {{ ref(settings.table) }}"}))
+
+
+def test_report_model_refs_exactly_the_tables_the_pages_read():
+    """The DAG stays honest: python_models/report_pages.py refs every table a page reads, and no other."""
+    source = (PROJECT_DIR / "python_models" / "report_pages.py").read_text(encoding="utf-8")
+    model_refs = {
+        call.args[0].value for call in ast.walk(ast.parse(source))
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "ref"
+    }
+    page_refs = set().union(*(referenced_tables(page) for page in discover_pages(PROJECT_DIR / "reports")))
+    assert page_refs and model_refs == page_refs
+
+
+# ---- running queries -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def connection():
+    with duckdb.connect() as connection:
+        connection.execute("create table scores as select range as id, range * 10 as score from range(5)")
+        yield connection
+
+
+def test_queries_read_refs_chain_earlier_queries_and_leave_no_views(connection):
+    page = PageDefinition("p", "p.html.j2", {
+        "high": "select * from {{ ref('scores') }} where score >= {{ settings.threshold }}",
+        "summary": "select count(*) as n, {{ settings.label | sql_string }} as label from {{ query('high') }}",
+    })
+    relations = {"scores": connection.table("scores")}
+    with input_views(connection, relations):
+        results = run_queries(connection, page, relations, {"threshold": 20, "label": "it's"})
+    assert results["high"].frame["id"].tolist() == [2, 3, 4]
+    assert results["summary"].first == {"n": 3, "label": "it's"}
+    assert connection.execute("select count(*) from duckdb_views() where not internal").fetchone() == (0,)
+
+
+def test_a_table_the_caller_did_not_provide_is_named_in_the_error(connection):
+    page = PageDefinition("p", "p.html.j2", {"a": "select * from {{ ref('persona_summary') }}"})
+    with pytest.raises(ReportDefinitionError, match="reads persona_summary, which the caller did not provide"):
+        run_queries(connection, page, {}, {})
+
+
+def test_a_failing_query_names_page_and_query_and_cleans_up(connection):
+    page = PageDefinition("p", "p.html.j2", {"ok": "select 1 as x", "broken": "select nope from {{ query('ok') }}"})
+    with pytest.raises(ReportDefinitionError, match="page 'p', query 'broken' failed"):
+        run_queries(connection, page, {}, {})
+    assert connection.execute("select count(*) from duckdb_views() where not internal").fetchone() == (0,)
+    with pytest.raises(ReportDefinitionError, match="query\\('later'\\) names no earlier query"):
+        run_queries(connection, PageDefinition("p", "p.html.j2", {"a": "select * from {{ query('later') }}"}), {}, {})
+
+
+# ---- formatting and escaping -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, kind, expected", [
+    (1234567, "count", "1,234,567"),
+    (1000.0, "count", "1,000"),
+    (0.019, "percent", "1.9%"),
+    (0.0002, "percent", "<0.1%"),
+    (0.0, "percent", "0.0%"),
+    (1, "percent", "100.0%"),
+    (2.924, "number", "2.92"),
+    (12345.678, "number", "12,345.68"),
+    (-0.001, "number", "0.00"),
+    (0.4231, "signed", "+0.423"),
+    (-0.2961, "signed", "−0.296"),
+    (0.0312, "p_value", "0.0312"),
+    (1e-12, "p_value", "<0.001"),
+    ("GPA", "text", "GPA"),
+    (None, "count", "—"),
+    (math.nan, "percent", "—"),
+    (pd.NA, "number", "—"),
+])
+def test_format_value(value, kind, expected):
+    assert format_value(value, kind) == expected
+
+
+def test_unknown_format_is_an_error():
+    with pytest.raises(ValueError, match="unknown number format 'money'"):
+        format_value(1, "money")
+
+
+def test_tables_escape_data_and_headers_and_count_themselves():
+    components = Components("p")
+    html = components.data_table(
+        [{"name": "<script>alert(1)</script>", "n": 1200}, {"name": "Tom & Jerry", "n": None}],
+        {"name": "Name <i>", "n": "Students"}, {"n": "count"})
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Tom &amp; Jerry" in html and "Name &lt;i&gt;" in html
+    assert '<td class="num">1,200</td>' in html and '<td class="num">—</td>' in html
+    assert components.n_tables == 1
+    assert components.data_table([], {"n": "N"}, empty="Nothing <here>.") == '<p class="empty">Nothing &lt;here&gt;.</p>'
+    assert components.n_tables == 1
+
+
+def test_metric_escapes_label_and_note():
+    html = metric("<b>Rows</b>", 1000, "count", note="a & b")
+    assert "&lt;b&gt;Rows&lt;/b&gt;" in html and "a &amp; b" in html and ">1,000<" in html
+
+
+def test_chart_titles_from_data_cannot_inject_markup():
+    components = Components("p")
+    html = components.bar_charts([{"column": "<img src=x onerror=alert(1)>", "level": "a", "n": 3}],
+                                 "column", "level", "n", x_label="students")
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert components.n_charts == 1
+
+
+# ---- charts -------------------------------------------------------------------------------------------------
+
+def _parsed_svg(svg: str):
+    root = ElementTree.fromstring(svg)
+    assert root.tag == SVG_TAG and root.get("viewBox")
+    return root
+
+
+def test_every_chart_function_returns_valid_svg():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=300)
+    svgs = [
+        charts.histogram_svg([0, 1, 2], [1, 2, 3], [5, 9, 2], title="GPA", x_label="value", y_label="students",
+                             chart_id="h"),
+        charts.bar_svg(["Low", "High"], [10, 30], title="SES", x_label="students", chart_id="b"),
+        charts.heatmap_svg(np.array([[1, 0.5], [0.5, 1]]), ["a", "b"], title="r", colorbar_label="Pearson r",
+                           chart_id="m"),
+        charts.scatter_svg(x, 2 * x, slope=2, intercept=0, title="y vs x", x_label="x", y_label="y", chart_id="s"),
+    ]
+    for svg in svgs:
+        _parsed_svg(svg)
+        assert "<?xml" not in svg and "<!DOCTYPE" not in svg
+        # Only references inside the SVG itself or inline data: nothing to fetch.
+        assert not re.search(r'(href|src)="(?!#|data:)', svg)
+
+
+def test_chart_ids_are_stable_per_chart_id_and_differ_between_charts():
+    def draw(chart_id):
+        return charts.bar_svg(["a"], [1], title="t", x_label="n", chart_id=chart_id)
+
+    def ids(svg):
+        return {element.get("id") for element in _parsed_svg(svg).iter() if element.get("id")}
+
+    assert draw("page-chart-1") == draw("page-chart-1")
+    assert ids(draw("page-chart-1")).isdisjoint(ids(draw("page-chart-2")))
+
+
+def test_dollar_signs_in_labels_are_drawn_literally():
+    svg = charts.bar_svg(["$5 $10"], [1], title="cost_$ in $", x_label="$", chart_id="d")
+    _parsed_svg(svg)
+
+
+# ---- statistics ----------------------------------------------------------------------------------------------
+
+def test_association_matches_scipy_and_least_squares():
+    rng = np.random.default_rng(7)
+    x = rng.uniform(0, 10, 500)
+    y = 0.5 * x + rng.normal(0, 1, 500)
+    result = association(x, y)
+    assert result.n == 500
+    assert result.pearson_r == pytest.approx(stats.pearsonr(x, y).statistic)
+    assert result.spearman_p == pytest.approx(stats.spearmanr(x, y).pvalue)
+    assert (result.slope, result.intercept) == pytest.approx(tuple(np.polyfit(x, y, 1)))
+
+
+def test_association_tells_monotone_from_linear_and_is_undefined_for_a_constant():
+    x = np.arange(1.0, 51.0)
+    curved = association(x, np.exp(x / 5))
+    assert curved.spearman_rho == pytest.approx(1.0) and curved.pearson_r < 0.9
+    constant = association(x, np.full(50, 3.0))
+    assert constant.n == 50 and math.isnan(constant.pearson_r) and math.isnan(constant.slope)
+
+
+def test_sample_indices_are_seeded_sorted_and_capped():
+    assert sample_indices(10, 20).tolist() == list(range(10))
+    drawn = sample_indices(100_000, 5_000)
+    assert len(drawn) == len(set(drawn)) == 5_000 and (np.diff(drawn) > 0).all()
+    assert (drawn == sample_indices(100_000, 5_000)).all()
+    assert not (drawn == sample_indices(100_000, 5_000, seed=1)).all()
+
+
+def test_bivariate_uses_all_rows_for_statistics_and_a_sample_for_drawing():
+    rng = np.random.default_rng(3)
+    x = rng.uniform(size=3000)
+    frame = pd.concat([
+        pd.DataFrame({"x_column": "b", "y_column": "GPA", "x": x, "y": x + rng.normal(0, 0.1, 3000)}),
+        pd.DataFrame({"x_column": "a", "y_column": "GPA", "x": x[:50], "y": -x[:50]}),
+    ])
+    first, second = bivariate(frame, sample_size=1000)
+    assert (first.x_column, second.x_column) == ("b", "a")
+    assert first.association.n == 3000 and len(first.sample_x) == 1000
+    assert first.association.pearson_r == pytest.approx(stats.pearsonr(frame.x[:3000], frame.y[:3000]).statistic)
+    assert second.association.pearson_r == pytest.approx(-1.0) and len(second.sample_x) == 50
+
+
+# ---- a whole site from a small templates folder ---------------------------------------------------------------
+
+def test_render_site_writes_pages_and_index_and_lists_them(tmp_path, connection):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    for name in ("_layout.html.j2", "_index.html.j2"):
+        (templates / name).write_text((PROJECT_DIR / "reports" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (templates / "scores.html.j2").write_text(
+        '{% extends "_layout.html.j2" %}{% block title %}Scores & more{% endblock %}{% block content %}'
+        '<p id="total">{{ format(q.total.first.n, "count") }}</p><p id="label">{{ q.total.first.label }}</p>'
+        '{{ data_table(q.listing, {"id": "Id", "score": "Score"}, {"score": "count"}) }}'
+        '{{ histograms(q.listing, "kind", "id", "score", "score", x_label="v", y_label="n") }}{% endblock %}',
+        encoding="utf-8")
+    (templates / "scores.sql").write_text(
+        "-- name: listing\nselect id, score, 'all' as kind from {{ ref('scores') }} order by id\n"
+        "-- name: total\nselect sum(score) as n, '<b>bold</b>' as label from {{ query('listing') }}\n",
+        encoding="utf-8")
+    out = tmp_path / "out"
+    listing = render_site(connection, {"scores": connection.table("scores")},
+                          {"reports_dir": str(out), "students_path": None}, templates,
+                          datetime(2026, 1, 2, 3, 4, tzinfo=timezone.utc))
+    assert listing[["page", "title", "n_charts", "n_tables"]].to_dict("records") == [
+        {"page": "scores", "title": "Scores & more", "n_charts": 1, "n_tables": 1}]
+    html = (out / "scores.html").read_text(encoding="utf-8")
+    assert listing.loc[0, "bytes"] == len(html.encode("utf-8"))
+    assert '<p id="total">100</p>' in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert "Rendered 2026-01-02 03:04 UTC" in html and "built-in synthetic cohort" in html
+    assert 'href="scores.html"' in (out / "index.html").read_text(encoding="utf-8")
