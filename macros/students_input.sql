@@ -3,14 +3,16 @@
   names the offending column.
 -#}
 
-{% macro students_input() -%}
-  {#- The user's file when var students_path is set (CSV with sniffed dialect, or Parquet), else the seed. -#}
+{% macro students_input(extra_options='') -%}
+  {#- The user's file when var students_path is set (CSV with sniffed dialect, or Parquet), else the seed.
+      `extra_options` adds read_csv options (diagnostics only). -#}
   {%- set path = var('students_path', none) -%}
   {%- if path -%}
     {%- if (path | lower).endswith('.parquet') -%}
       read_parquet({{ sql_string(path) }})
     {%- else -%}
-      read_csv({{ sql_string(path) }}, all_varchar = true, header = true, auto_detect = true)
+      read_csv({{ sql_string(path) }}, all_varchar = true, header = true, auto_detect = true{{ extra_options }},
+          encoding = {{ sql_string(var('csv_encoding', 'utf-8')) }})
     {%- endif -%}
   {%- else -%}
     {{ ref('raw_students') }}
@@ -89,6 +91,7 @@
   {%- for var_name, declared in checked -%}
     {%- for column in declared -%}
       {%- if column not in columns -%}
+        {%- do explain_malformed_rows(columns, source_label) -%}
         {%- set near = [] -%}
         {%- for found in columns -%}
           {%- if (found | lower) == (column | lower) -%}{%- do near.append(found) -%}{%- endif -%}
@@ -102,4 +105,29 @@
   {%- endfor -%}
   {%- do declared_roles() -%}
   {{ return(columns) }}
+{% endmacro %}
+
+
+{% macro explain_malformed_rows(columns, source_label) %}
+  {#-
+    DuckDB's CSV sniffer falls back to reading a single column when some row has a different number of
+    fields than the header. When that is what happened, fail with the offending lines instead of a
+    confusing "column not found" (the build stops rather than drop a row).
+  -#}
+  {%- if var('students_path', none) and columns | length == 1
+        and (',' in columns[0] or ';' in columns[0] or '\t' in columns[0] or '|' in columns[0]) -%}
+    {%- do run_query("select count(*) from " ~ students_input(extra_options=', store_rejects = true')) -%}
+    {%- set rejected = run_query(
+        "select line, error_message, csv_line from reject_errors order by line limit 5") -%}
+    {%- if rejected.rows | length > 0 -%}
+      {%- set lines = [] -%}
+      {%- for row in rejected.rows -%}
+        {%- do lines.append("line " ~ row[0] ~ ": " ~ row[1] ~ " (" ~ (row[2] | string)[:80] ~ ")") -%}
+      {%- endfor -%}
+      {{ exceptions.raise_compiler_error(
+          "student-personas input: " ~ source_label ~ " has rows whose number of fields differs from the header, "
+          ~ "so its columns cannot be read. Fix the quoting or these rows (the build stops rather than drop them): "
+          ~ lines | join("; ")) }}
+    {%- endif -%}
+  {%- endif -%}
 {% endmacro %}

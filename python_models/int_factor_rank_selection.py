@@ -5,8 +5,10 @@ def model(dbt, session):
     from student_personas import factors, personas, warehouse
 
     settings = warehouse.settings(dbt.config.get("persona_settings"))
+    clean_students = dbt.ref("stg_students").aggregate("count(*)").fetchall()[0][0]
+    warehouse.require_students(clean_students, 10, "choosing the number of factors")
     ids, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"))
-    warehouse.require_students(len(ids), 10, "choosing the number of factors")
+    warehouse.require_features(x.shape[1])
     sample = personas.seeded_sample(len(ids), settings["selection_sample_size"], settings["random_seed"])
     low, high = settings["factor_rank_range"]
     warehouse.progress(f"rank sweep {low}-{high} on {sample.size:,} of {len(ids):,} students")

@@ -96,3 +96,12 @@ def require_students(n_students: int, minimum: int, purpose: str) -> None:
         raise ValueError(
             f"student-personas: {purpose} needs at least {minimum} clean students, but stg_students has "
             f"{n_students}. Check student_rejects and data_quality_summary for rejected rows.")
+
+
+def require_features(n_features: int, minimum: int = 2) -> None:
+    """Fail with a clear message when too few feature columns survive encoding."""
+    if n_features < minimum:
+        raise ValueError(
+            f"student-personas: factors need at least {minimum} usable features, but only {n_features} "
+            "survived encoding (constant columns and single-level categories are excluded). See the "
+            "exclusion_reason column of feature_encoding.")

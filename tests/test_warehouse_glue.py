@@ -54,3 +54,6 @@ def test_settings_and_student_count_guards():
     with pytest.raises(ValueError, match="needs at least 11 clean students, but stg_students has 3"):
         warehouse.require_students(3, 11, "sweeping k from 10")
     warehouse.require_students(11, 11, "ok")
+    with pytest.raises(ValueError, match="only 1 survived encoding"):
+        warehouse.require_features(1)
+    warehouse.require_features(2)

@@ -1,3 +1,4 @@
+{{ config(post_hook="{{ log_inferred_columns() }}") }}
 {#-
   The role and kind of every input column: declared roles from the vars, and for undeclared columns an
   inference (numeric when at least numeric_share_threshold of the present values parse as numbers).

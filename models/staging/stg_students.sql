@@ -1,3 +1,4 @@
+{{ config(post_hook="{{ fail_if_no_clean_rows() }}") }}
 {#-
   Clean, typed students: every input row that passed all checks. The id becomes student_id (text, so
   any id format works); numeric features are doubles, the label is 0/1, everything else is clean text.
