@@ -72,9 +72,11 @@ def nearest_by_cosine(
       0, and a zero row appears among another row's neighbours only where 0 reaches its top k (for
       non-negative data: when fewer than k rows share any factor with it).
 
-    Memory: besides the input, the output takes n * k * 12 bytes and the tree about n * (r + 2) * 8
-    bytes; candidate lists are built for `QUERY_CHUNK` distinct directions at a time, about
-    QUERY_CHUNK * (k + 4) * (r + 4) * 8 bytes (about 100 MB at k = 50, r = 5). No n x n matrix is formed.
+    Memory is linear in n, never n x n. Besides the input: the output, n * k * 12 bytes; the direction
+    groups and the tree, about n * (2r + 3) * 8 bytes (about 2.5 times that for a moment while they are
+    built); and, per worker thread, the candidate lists of one chunk of `QUERY_CHUNK` directions, about
+    160 * QUERY_CHUNK * (k + 5) bytes (72 MiB at k = 50). At n = 1,000,000, r = 5, k = 50 the search adds
+    about 0.9 GiB to its process, 0.56 GiB of it the output (docs/benchmarks.md).
 
     `workers` is the number of threads that search chunks in parallel (-1 = one per core); the result
     does not depend on it. `progress` writes a line to stderr about every 10% of the search; by default it
