@@ -7,15 +7,20 @@
   {#-
     One bound of the Wilson score interval for a binomial proportion successes/trials. Unlike the
     normal approximation it stays inside [0, 1] and is honest for rare outcomes (a 1.8% label).
-    Null when trials = 0.
+    Null when trials = 0; exactly 0 (lower, no successes) and 1 (upper, all successes) at the extremes,
+    where the floating-point formula would give 1 - 2e-16.
   -#}
-  case when ({{ trials }}) > 0 then {{ 'greatest(0.0, ' if side == 'lower' else 'least(1.0, ' }}(
+  case
+    when ({{ trials }}) <= 0 then null
+    when ({{ successes }}) = {{ '0' if side == 'lower' else '(' ~ trials ~ ')' }} then {{ '0.0' if side == 'lower' else '1.0' }}
+    else {{ 'greatest(0.0, ' if side == 'lower' else 'least(1.0, ' }}(
       ({{ successes }})::double / ({{ trials }})
       + ({{ z }}) ^ 2 / (2.0 * ({{ trials }}))
       {{ '-' if side == 'lower' else '+' }} ({{ z }}) * sqrt(
           ({{ successes }})::double / ({{ trials }}) * (1 - ({{ successes }})::double / ({{ trials }})) / ({{ trials }})
           + ({{ z }}) ^ 2 / (4.0 * ({{ trials }}) ^ 2))
-  ) / (1 + ({{ z }}) ^ 2 / ({{ trials }}))) end
+  ) / (1 + ({{ z }}) ^ 2 / ({{ trials }})))
+  end
 {%- endmacro %}
 
 {% macro wilson_lower(successes, trials, z=1.96) -%}

@@ -16,6 +16,57 @@ composition as (
 
 ),
 
+parity as (
+
+    select * from {{ ref('fairness_flag_parity') }}
+
+),
+
+parity_confusion as (
+
+    -- Back from metric rows to the confusion matrix of each group (and of all students).
+    select
+        protected_attribute,
+        group_value,
+        max(numerator) filter (where metric = 'true_positive_rate') as tp,
+        max(numerator) filter (where metric = 'false_positive_rate') as fp,
+        max(denominator - numerator) filter (where metric = 'true_positive_rate') as fn,
+        max(numerator) filter (where metric = 'negative_predictive_value') as tn,
+        max(numerator) filter (where metric = 'flag_rate') as flagged,
+        max(denominator) filter (where metric = 'negative_predictive_value') as not_flagged,
+        max(denominator) filter (where metric = 'true_positive_rate') as positives,
+        max(denominator) filter (where metric = 'false_positive_rate') as negatives,
+        max(n_students) as n
+    from parity
+    group by protected_attribute, group_value
+
+),
+
+parity_cell_definitions as (
+
+    -- Each confusion count and the within-group totals it adds up to; every count also adds up, across the
+    -- groups of an attribute, to the published count for all students.
+    select * from (values
+        ('tp', ['flagged', 'positives']),
+        ('fp', ['flagged', 'negatives']),
+        ('fn', ['not_flagged', 'positives']),
+        ('tn', ['not_flagged', 'negatives']),
+        ('flagged', ['flag_split']),
+        ('not_flagged', ['flag_split']),
+        ('positives', ['label_split']),
+        ('negatives', ['label_split']),
+        ('n', []::varchar[])
+    ) as definitions (cell_name, group_lines)
+
+),
+
+parity_counts as (
+
+    select * from parity_confusion
+    unpivot (cell_count for cell_name in (tp, fp, fn, tn, flagged, not_flagged, positives, negatives, n))
+
+),
+
 cells as (
 
     -- Persona positives add up to the published overall positives; persona sizes to the cohort size.
@@ -35,6 +86,17 @@ cells as (
     select distinct 'fairness_composition', protected_attribute || '|' || group_value || '|total', group_total,
         ['cohort|' || protected_attribute]
     from composition
+    union all
+    select
+        'fairness_flag_parity',
+        parity_counts.protected_attribute || '|' || parity_counts.group_value || '|' || parity_counts.cell_name,
+        parity_counts.cell_count,
+        list_transform(parity_cell_definitions.group_lines,
+            lambda line: line || '|' || parity_counts.protected_attribute || '|' || parity_counts.group_value)
+        || case when parity_counts.group_value <> 'All students'
+            then [parity_counts.cell_name || '|' || parity_counts.protected_attribute] else []::varchar[] end
+    from parity_counts
+    inner join parity_cell_definitions using (cell_name)
 
 )
 

@@ -8,12 +8,15 @@ with cases as (
         ('wilson 1/4 upper', {{ wilson_upper(1, 4) }}, 0.6993639),
         ('wilson 0/50 lower', {{ wilson_lower(0, 50) }}, 0.0),
         ('wilson 0/50 upper', {{ wilson_upper(0, 50) }}, 0.0713500),
+        ('wilson 48/48 upper is exactly 1', {{ wilson_upper(48, 48) }}, 1.0),
+        ('wilson 48/48 lower', {{ wilson_lower(48, 48) }}, 0.9258973),
         ('min-max 3 in [1,5]', {{ min_max_scale(3, 1, 5) }}, 0.5),
         ('min-max 7 in [1,5] clipped', {{ min_max_scale(7, 1, 5) }}, 1.0),
         ('min-max 0 in [1,5] clipped', {{ min_max_scale(0, 1, 5) }}, 0.0)
     ) as t (case_name, computed, expected)
 )
 select * from cases where abs(computed - expected) > 1e-6 or computed is null
+    or (case_name like '%exactly%' and computed <> expected)
 union all
 select 'wilson with zero trials is null', {{ wilson_lower(0, 0) }}, null where {{ wilson_lower(0, 0) }} is not null
 union all

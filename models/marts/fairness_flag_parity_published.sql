@@ -1,0 +1,58 @@
+{{ config(materialized='view') }}
+{#- fairness_flag_parity for publication: a metric is shown only when neither its numerator nor its
+    denominator is a suppressed cell; counts are '<10' or 'suppressed' otherwise. -#}
+
+with parity as (
+
+    select * from {{ ref('fairness_flag_parity') }}
+
+),
+
+suppression as (
+
+    select cell_id, suppression from {{ ref('int_cell_suppression') }}
+    where table_name = 'fairness_flag_parity'
+
+),
+
+metric_cells as (
+
+    select * from (values
+        ('flag_rate', 'flagged', 'n'),
+        ('true_positive_rate', 'tp', 'positives'),
+        ('false_positive_rate', 'fp', 'negatives'),
+        ('positive_predictive_value', 'tp', 'flagged'),
+        ('negative_predictive_value', 'tn', 'not_flagged')
+    ) as cells (metric, numerator_cell, denominator_cell)
+
+),
+
+published as (
+
+    select
+        parity.protected_attribute,
+        parity.group_value,
+        parity.metric,
+        {{ published_count('parity.numerator', 'numerator.suppression') }} as numerator,
+        {{ published_count('parity.denominator', 'denominator.suppression') }} as denominator,
+        {{ published_value('parity.rate', 'numerator.suppression', 'denominator.suppression') }} as rate,
+        {{ published_value('parity.ci_lower', 'numerator.suppression', 'denominator.suppression') }} as ci_lower,
+        {{ published_value('parity.ci_upper', 'numerator.suppression', 'denominator.suppression') }} as ci_upper,
+        {{ published_value('parity.difference_from_all_students', 'numerator.suppression', 'denominator.suppression',
+            'overall_numerator.suppression', 'overall_denominator.suppression') }} as difference_from_all_students,
+        coalesce(numerator.suppression, denominator.suppression) is not null as is_suppressed,
+        parity.run_id
+    from parity
+    inner join metric_cells using (metric)
+    left join suppression as numerator
+        on numerator.cell_id = parity.protected_attribute || '|' || parity.group_value || '|' || metric_cells.numerator_cell
+    left join suppression as denominator
+        on denominator.cell_id = parity.protected_attribute || '|' || parity.group_value || '|' || metric_cells.denominator_cell
+    left join suppression as overall_numerator
+        on overall_numerator.cell_id = parity.protected_attribute || '|All students|' || metric_cells.numerator_cell
+    left join suppression as overall_denominator
+        on overall_denominator.cell_id = parity.protected_attribute || '|All students|' || metric_cells.denominator_cell
+
+)
+
+select * from published
