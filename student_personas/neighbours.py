@@ -1,12 +1,13 @@
 """Exact "students like me": for every student, the k most similar other students by cosine similarity.
 
 The notebook this replaces built the full N x N cosine matrix and ran out of memory near 40,000 students.
-Here no step holds more than one chunk of candidate lists, so memory grows linearly with N:
+Here no step holds more than one chunk of candidate lists per thread, so memory grows linearly with N:
 
 1. Rows are scaled to unit length. On the unit sphere ||a - b||^2 = 2 - 2 cos(a, b), so the Euclidean
    nearest neighbours of a unit vector are exactly its cosine nearest neighbours, and an exact k-d tree
    (`scipy.spatial.cKDTree`) finds them without comparing every pair. With 4 to 8 factor columns this is
-   far faster than blockwise matrix products (see docs/benchmarks.md).
+   hundreds of times faster than blockwise matrix products, though its cost grows steeply with the
+   number of columns (see docs/benchmarks.md).
 2. Rows with the same direction (exact duplicates, or exact positive multiples of each other) are
    collapsed into one tree point first. They all have the same neighbours, so each direction is searched
    once, and a large block of identical students cannot blow up the candidate lists.
@@ -60,13 +61,16 @@ def nearest_by_cosine(
     Semantics, all exact:
 
     - A row is never its own neighbour. Each row of the result is ordered by similarity, highest first.
+      The ranking is a total order, so the first k columns of a search for K > k are exactly the search
+      for k: one search with the largest k serves every smaller one.
     - Ties are broken by the lower row index, including at the k-th place: if three rows tie for the last
       two places, the two with the lowest row indices are chosen. Rows are ordered by student id upstream,
       so the result does not depend on anything but the data.
     - Exact duplicates (and exact positive multiples) of a vector have similarity 1 with each other and
-      are therefore each other's nearest neighbours, lowest rows first. Vectors that differ only in
-      the last bits of float64 have similarities within 1e-12 of each other; similarities are rounded to
-      12 decimals, so such near-equal cosines also count as tied.
+      are therefore each other's nearest neighbours, lowest rows first. Similarities are rounded to 12
+      decimals before ranking, so cosines that are equal on paper but differ in their last float64 bits
+      (for example two directions placed symmetrically around a third) count as tied too, unless they
+      happen to straddle a rounding boundary.
     - An all-zero vector has no direction, so its cosine is undefined; it is given similarity 0 with every
       row (never NaN). A zero row's neighbours are therefore the k lowest other rows, each with similarity
       0, and a zero row appears among another row's neighbours only where 0 reaches its top k (for

@@ -171,6 +171,14 @@ def test_same_answer_whatever_the_number_of_threads():
     assert np.array_equal(single.similarities, parallel.similarities)
 
 
+def test_a_smaller_k_is_the_first_columns_of_a_larger_one():
+    vectors = nmf_like_scores(np.random.default_rng(6), 2000, 5)
+    ten = nearest_by_cosine(vectors, k=10)
+    fifty = nearest_by_cosine(vectors, k=50)
+    assert np.array_equal(ten.rows, fifty.rows[:, :10])
+    assert np.array_equal(ten.similarities, fifty.similarities[:, :10])
+
+
 def test_progress_lines_go_to_stderr_only_when_asked(capsys):
     vectors = np.random.default_rng(4).random((300, 4))
     nearest_by_cosine(vectors, k=3, progress=True)
