@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | md5sum | cut -c1-12)
 
-.PHONY: run test install browser clean
+.PHONY: run test install browser bench clean
 
 install: $(INSTALLED)
 
@@ -29,6 +29,12 @@ browser:
 
 test: $(INSTALLED) browser
 	$(BIN)/python -m pytest
+
+# Benchmarks print figures (never timed tests): the full refresh at 1k, 10k, 100k and 1M students, and
+# the warehouse against the notebook's pipeline at 30k. See docs/benchmarks.md.
+bench: $(INSTALLED)
+	$(BIN)/python benchmarks/refresh.py
+	$(BIN)/python benchmarks/compare_notebook.py --students 30000
 
 clean:
 	rm -rf target logs reports/out .pytest_cache

@@ -98,3 +98,62 @@ def test_without_a_label_the_label_tables_are_empty_and_the_build_succeeds(tmp_p
     assert run.scalar("select count(*) from fairness_association") == 5
     assert run.scalar("select count(*) from persona_summary") > 0
     assert np.isclose(run.scalar("select sum(share) from persona_summary"), 1.0)
+
+
+def test_context_indicator_follows_its_formula(real_build):
+    indicator = real_build.frame("select * from student_context_indicator")
+    assert len(indicator) == 1000 and set(indicator.tier) <= {"GREEN", "AMBER", "RED"}
+    overall = 18 / 1000
+    smoothed = (indicator.neighbour_positives + overall * indicator.neighbours_k) / (2 * indicator.neighbours_k)
+    assert np.allclose(indicator.neighbour_rate_smoothed, smoothed)
+    assert np.allclose(indicator.context_score, 0.5 * indicator.persona_rate + 0.5 * smoothed)
+    expected_tier = np.where(indicator.context_score >= 0.036, "RED", np.where(indicator.context_score >= 0.01, "AMBER", "GREEN"))
+    assert (indicator.tier == expected_tier).all()
+    assert (indicator.neighbours_k == 50).all()
+    persona_rates = real_build.frame(
+        "select persona_id, rate from persona_outcome_context where scope = 'persona'").set_index("persona_id").rate
+    assert np.allclose(indicator.persona_rate, persona_rates.loc[indicator.persona_id].to_numpy())
+
+
+def test_flag_parity_matches_an_independent_count(real_build):
+    parity = real_build.frame("select * from fairness_flag_parity")
+    students = real_build.frame(
+        "select s.Gender, s.Dropout_Risk = 1 as positive, i.tier = 'RED' as flagged "
+        "from stg_students s join student_context_indicator i using (student_id)")
+    for group, rows in students.groupby("Gender"):
+        tp = (rows.flagged & rows.positive).sum()
+        fp = (rows.flagged & ~rows.positive).sum()
+        tn = (~rows.flagged & ~rows.positive).sum()
+        metric = parity[(parity.protected_attribute == "Gender") & (parity.group_value == group)].set_index("metric")
+        assert metric.loc["flag_rate", "rate"] == pytest.approx(rows.flagged.mean())
+        assert (metric.loc["false_positive_rate", "numerator"], metric.loc["false_positive_rate", "denominator"]) == (
+            fp, fp + tn)
+        assert metric.loc["positive_predictive_value", "numerator"] == tp
+    groups = parity[parity.protected_attribute == "Gender"].group_value.unique()
+    assert set(groups) == {"Female", "Male", "Other", "All students"}
+    assert set(parity.protected_attribute) == set(PROTECTED)
+
+
+def test_published_parity_hides_small_cells(real_build):
+    published = real_build.frame("select * from fairness_flag_parity_published")
+    for column in ["numerator", "denominator"]:
+        shown = pd.to_numeric(published[column], errors="coerce")
+        assert not ((shown > 0) & (shown < 10)).any()
+    hidden = published.numerator.isin(["<10", "suppressed"]) | published.denominator.isin(["<10", "suppressed"])
+    assert published.loc[hidden, ["rate", "ci_lower", "ci_upper"]].isna().all().all()
+    assert hidden.any()  # 18 positives among 1,000 students: true-positive counts are necessarily small
+
+
+def test_label_audit_is_off_by_default_and_fills_its_table_when_enabled(real_build, tmp_path):
+    assert real_build.scalar(
+        "select count(*) from information_schema.tables where table_name = 'label_signal_audit'") == 0
+    audited = run_dbt(tmp_path / "wh", variables={"students_path": str(require_real_csv()), "label_signal_audit": True},
+                      extra_args=["--select", "+label_signal_audit", "--indirect-selection", "cautious"])
+    assert audited.returncode == 0, audited.output[-3000:]
+    audit = audited.frame("select * from label_signal_audit").set_index("model")
+    assert set(audit.index) == {"logistic_regression", "decision_tree", "context_indicator",
+                                "context_indicator_leave_one_out"}
+    assert (audit.flagged == audited.scalar("select count(*) from student_context_indicator where tier = 'RED'")).all()
+    assert (audit.true_positives + audit.false_negatives == 18).all()
+    assert audit.roc_auc.between(0, 1).all()
+    assert "nothing here feeds the personas" in audit.interpretation.iloc[0]
