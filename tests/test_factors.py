@@ -16,22 +16,14 @@ def planted_low_rank(n_rows=600, rank=3, n_features=12, noise=0.03, seed=0):
     return np.clip(w @ h + rng.normal(0, noise, size=(n_rows, n_features)), 0, None)
 
 
-def test_one_standard_error_rule_prefers_the_smaller_rank_within_one_se():
-    ranks = np.array([2, 3, 4, 5])
-    means = np.array([0.50, 0.31, 0.30, 0.35])
-    # Minimum at rank 4 (0.30 ± 0.02): rank 3 (0.31) is within one SE, rank 2 is not.
-    assert factors.one_standard_error_choice(ranks, means, np.array([0.01, 0.01, 0.02, 0.01])) == 3
-    # With a tight SE only the minimum qualifies.
-    assert factors.one_standard_error_choice(ranks, means, np.array([0.0, 0.0, 0.005, 0.0])) == 4
-
-
 def test_heldout_error_finds_the_planted_rank_while_training_error_keeps_falling():
     x = planted_low_rank()
     sweep = factors.sweep_ranks(x, range(2, 9), n_folds=4, seed=1)
     assert sweep.chosen_rank == 3
     assert np.all(np.diff(sweep.training_error) < 0)  # the notebook's criterion would pick the largest rank
+    assert sweep.heldout_mse[sweep.ranks == 3][0] == sweep.heldout_mse.min()
     assert sweep.heldout_mse[sweep.ranks == 3][0] < sweep.heldout_mse[sweep.ranks == 8][0]
-    assert "one standard error" in sweep.rule
+    assert "lowest mean" in sweep.rule and "held-out" in sweep.rule
 
 
 def test_sweep_skips_ranks_not_below_the_feature_count_and_errors_when_none_remain():
