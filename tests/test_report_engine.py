@@ -14,7 +14,7 @@ from scipy import stats
 
 from conftest import PROJECT_DIR
 from student_personas.reports import charts
-from student_personas.reports.components import Components, bivariate, metric
+from student_personas.reports.components import Components, bivariate, matrix_from_rows, metric
 from student_personas.reports.formatting import format_value
 from student_personas.reports.pages import (
     PageDefinition,
@@ -130,6 +130,11 @@ def test_a_failing_query_names_page_and_query_and_cleans_up(connection):
     (-0.001, "number", "0.00"),
     (0.4231, "signed", "+0.423"),
     (-0.2961, "signed", "−0.296"),
+    (0.08134, "score", "0.081"),
+    (0.9984, "score", "0.998"),
+    ("1234", "count", "1,234"),
+    ("<10", "count", "<10"),
+    ("suppressed", "count", "suppressed"),
     (0.0312, "p_value", "0.0312"),
     (1e-12, "p_value", "<0.001"),
     ("GPA", "text", "GPA"),
@@ -157,6 +162,38 @@ def test_tables_escape_data_and_headers_and_count_themselves():
     assert components.n_tables == 1
     assert components.data_table([], {"n": "N"}, empty="Nothing <here>.") == '<p class="empty">Nothing &lt;here&gt;.</p>'
     assert components.n_tables == 1
+
+
+def test_a_table_column_can_take_its_kind_from_each_row():
+    components = Components("p")
+    html = components.data_table(
+        [{"feature": "GPA", "mean": 3.5912, "kind": "number"}, {"feature": "level=A", "mean": 0.4672, "kind": "percent"}],
+        {"feature": "Feature", "mean": "Mean"}, {"mean": "kind"})
+    assert '<td class="num">3.59</td>' in html and '<td class="num">46.7%</td>' in html
+    assert '<th class="num">Mean</th>' in html
+
+
+def test_long_rows_become_a_matrix_with_withheld_cells_labelled():
+    rows = [
+        {"persona": "B", "group": "x", "ratio": 1.234, "note": None},
+        {"persona": "B", "group": "y", "ratio": None, "note": "<10"},
+        {"persona": "A", "group": "y", "ratio": 0.5, "note": None},
+        {"persona": "A", "group": "z", "ratio": None, "note": None},
+    ]
+    row_labels, column_labels, matrix, cell_text = matrix_from_rows(rows, "persona", "group", "ratio", "note")
+    assert (row_labels, column_labels) == (["B", "A"], ["x", "y", "z"])
+    assert matrix[0, 0] == 1.234 and matrix[1, 1] == 0.5
+    assert np.isnan(matrix[0, 1]) and np.isnan(matrix[1, 0]) and np.isnan(matrix[1, 2])
+    assert cell_text == [["1.23", "<10", ""], ["", "0.50", ""]]
+
+
+def test_a_radar_needs_three_spokes():
+    components = Components("p")
+    with pytest.raises(ValueError, match="at least three spokes, got 2"):
+        components.radar([{"c": "a", "d": 1.0}, {"c": "b", "d": -1.0}], "c", "d", limit=2, title="t")
+    html = components.radar([{"c": c, "d": d} for c, d in [("a", 1.0), ("b", -3.0), ("c", 0.2)]], "c", "d",
+                            limit=2, title="Persona 1 <vs> cohort")
+    assert "Persona 1 &lt;vs&gt; cohort" in html and components.n_charts == 1
 
 
 def test_metric_escapes_label_and_note():
@@ -190,6 +227,22 @@ def test_every_chart_function_returns_valid_svg():
         charts.heatmap_svg(np.array([[1, 0.5], [0.5, 1]]), ["a", "b"], title="r", colorbar_label="Pearson r",
                            chart_id="m"),
         charts.scatter_svg(x, 2 * x, slope=2, intercept=0, title="y vs x", x_label="x", y_label="y", chart_id="s"),
+        charts.heatmap_svg(np.array([[0.6, np.nan, 1.9], [1.0, 2.5, 0.3]]), ["persona 1", "persona 2"],
+                           ["F1\nGPA\n+ Age", "F2", "F3"], title="ratio", colorbar_label="ratio", chart_id="r",
+                           scale="ratio", cell_text=[["0.60", "<10", "1.90"], ["1.00", "2.50", "0.30"]]),
+        charts.heatmap_svg(np.array([[0.1, 0.7], [0.5, 0.0]]), ["GPA", "Age"], ["F1", "F2"], title="loadings",
+                           colorbar_label="loading", chart_id="l", scale="magnitude"),
+        charts.sweep_svg([2, 3, 4], [("training", [0.3, 0.2, 0.1], None), ("held-out", [0.5, 0.4, 0.6], [0.02, 0.01, 0.1])],
+                         marks=[(3, "chosen: 3"), (4, "lowest training error: 4")], title="rank", x_label="rank",
+                         y_label="error", chart_id="w", log_y=True),
+        charts.group_scatter_svg(x, x ** 2, np.arange(300) % 3, [0, 1, 2], ["a", "b", "c (unstable)"], [0, 1, 2],
+                                 [0, 1, 4], title="factor space", x_label="F1", y_label="F2", chart_id="g"),
+        charts.radar_svg(["GPA", "Age", "Attendance_Rate"], [1.2, -0.4, 3.1], limit=2, title="radar", chart_id="p"),
+        charts.interval_svg(["p1", "p2"], [0.05, None], [0.03, None], [0.1, None], reference=0.02,
+                            reference_label="all", notes=[None, "<10 positives"], title="rate", x_label="rate",
+                            chart_id="i"),
+        charts.grouped_bar_svg(["Gender", "SES"], [("V", [0.08, 0.05]), ("corrected V", [0.05, 0.0])], title="V",
+                               x_label="V", chart_id="v"),
     ]
     for svg in svgs:
         _parsed_svg(svg)
