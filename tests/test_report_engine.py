@@ -26,7 +26,7 @@ from student_personas.reports.pages import (
     run_queries,
 )
 from student_personas.reports.site import render_site
-from student_personas.reports.statistics import association, sample_indices
+from student_personas.reports.statistics import association, correlation_p_value
 
 SVG_TAG = "{http://www.w3.org/2000/svg}svg"
 
@@ -269,45 +269,87 @@ def test_dollar_signs_in_labels_are_drawn_literally():
 
 # ---- statistics ----------------------------------------------------------------------------------------------
 
-def test_association_matches_scipy_and_least_squares():
+def test_correlation_p_values_match_scipy():
     rng = np.random.default_rng(7)
     x = rng.uniform(0, 10, 500)
-    y = 0.5 * x + rng.normal(0, 1, 500)
-    result = association(x, y)
-    assert result.n == 500
-    assert result.pearson_r == pytest.approx(stats.pearsonr(x, y).statistic)
-    assert result.spearman_p == pytest.approx(stats.spearmanr(x, y).pvalue)
-    assert (result.slope, result.intercept) == pytest.approx(tuple(np.polyfit(x, y, 1)))
+    y = 0.05 * x + rng.normal(0, 1, 500)
+    pearson, spearman = stats.pearsonr(x, y), stats.spearmanr(x, y)
+    assert correlation_p_value(pearson.statistic, 500) == pytest.approx(pearson.pvalue, rel=1e-9)
+    assert correlation_p_value(spearman.statistic, 500) == pytest.approx(spearman.pvalue, rel=1e-9)
+    assert correlation_p_value(-1.0, 50) == 0.0
+    assert math.isnan(correlation_p_value(0.5, 2)) and math.isnan(correlation_p_value(None, 50))
 
 
-def test_association_tells_monotone_from_linear_and_is_undefined_for_a_constant():
-    x = np.arange(1.0, 51.0)
-    curved = association(x, np.exp(x / 5))
-    assert curved.spearman_rho == pytest.approx(1.0) and curved.pearson_r < 0.9
-    constant = association(x, np.full(50, 3.0))
+def test_association_is_undefined_without_coefficients():
+    constant = association(50, None, None, None, None)
     assert constant.n == 50 and math.isnan(constant.pearson_r) and math.isnan(constant.slope)
+    assert math.isnan(association(2, 1.0, 1.0, 1.0, 0.0).pearson_p)
+    vertical = association(10, 0.3, 0.2, None, None)
+    assert math.isnan(vertical.slope) and vertical.pearson_p == pytest.approx(correlation_p_value(0.3, 10))
 
 
-def test_sample_indices_are_seeded_sorted_and_capped():
-    assert sample_indices(10, 20).tolist() == list(range(10))
-    drawn = sample_indices(100_000, 5_000)
-    assert len(drawn) == len(set(drawn)) == 5_000 and (np.diff(drawn) > 0).all()
-    assert (drawn == sample_indices(100_000, 5_000)).all()
-    assert not (drawn == sample_indices(100_000, 5_000, seed=1)).all()
+def data_quality_queries(*names: str) -> dict[str, str]:
+    queries = parse_named_queries((PROJECT_DIR / "reports" / "data_quality.sql").read_text(encoding="utf-8"))
+    return {name: queries[name] for name in names}
 
 
-def test_bivariate_uses_all_rows_for_statistics_and_a_sample_for_drawing():
-    rng = np.random.default_rng(3)
-    x = rng.uniform(size=3000)
-    frame = pd.concat([
-        pd.DataFrame({"x_column": "b", "y_column": "GPA", "x": x, "y": x + rng.normal(0, 0.1, 3000)}),
-        pd.DataFrame({"x_column": "a", "y_column": "GPA", "x": x[:50], "y": -x[:50]}),
-    ])
-    first, second = bivariate(frame, sample_size=1000)
+def test_scatter_statistics_and_sample_queries_match_scipy_with_ties(connection):
+    """The data-quality page's own SQL: Pearson, Spearman with tied values sharing their mean rank, the
+    least-squares line, and a seeded sample capped at the configured size."""
+    rng = np.random.default_rng(11)
+    x = rng.integers(0, 8, 400).astype(float)  # many ties
+    y = np.round(x + rng.normal(0, 2, 400), 1)
+    frame = pd.DataFrame({"student_id": [f"s{i:03d}" for i in range(400)], "hours": x, 'score "x': y})
+    connection.register("students_frame", frame)
+    connection.execute("create table students as select * from students_frame")
+    page = PageDefinition("p", "p.html.j2", {
+        "bivariate_pairs": "select 1 as pair_order, 'hours' as x_column, 'score \"x' as y_column, true as is_drawable",
+        **data_quality_queries("bivariate_statistics", "bivariate_sample")})
+    relations = {"stg_students": connection.table("students")}
+    settings = {"scatter_sample_size": 150, "sample_seed": 42}
+    with input_views(connection, relations):
+        results = run_queries(connection, page, relations, settings)
+        again = run_queries(connection, page, relations, settings)
+    row = results["bivariate_statistics"].first
+    assert row["n"] == 400
+    assert row["pearson_r"] == pytest.approx(stats.pearsonr(x, y).statistic, abs=1e-12)
+    assert row["spearman_rho"] == pytest.approx(stats.spearmanr(x, y).statistic, abs=1e-12)
+    assert (row["slope"], row["intercept"]) == pytest.approx(tuple(np.polyfit(x, y, 1)), abs=1e-9)
+    sample = results["bivariate_sample"].frame
+    assert len(sample) == 150 and sample.equals(again["bivariate_sample"].frame)
+    drawn = frame.set_index(["hours", 'score "x']).index
+    assert sample.set_index(["x", "y"]).index.isin(drawn).all()
+
+
+def test_bivariate_pairs_statistics_with_their_drawn_points():
+    statistics = [
+        {"x_column": "b", "y_column": "GPA", "n": 3000, "pearson_r": 0.9, "spearman_rho": 0.88, "slope": 1.0,
+         "intercept": 0.1},
+        {"x_column": "a", "y_column": "GPA", "n": 50, "pearson_r": None, "spearman_rho": None, "slope": None,
+         "intercept": None},
+    ]
+    sample = pd.DataFrame({"x_column": ["b"] * 3, "y_column": ["GPA"] * 3, "x": [1.0, 2.0, 3.0], "y": [2.0, 3.0, 4.5]})
+    first, second = bivariate(statistics, sample)
     assert (first.x_column, second.x_column) == ("b", "a")
-    assert first.association.n == 3000 and len(first.sample_x) == 1000
-    assert first.association.pearson_r == pytest.approx(stats.pearsonr(frame.x[:3000], frame.y[:3000]).statistic)
-    assert second.association.pearson_r == pytest.approx(-1.0) and len(second.sample_x) == 50
+    assert first.association.pearson_p == pytest.approx(correlation_p_value(0.9, 3000))
+    assert first.sample_y.tolist() == [2.0, 3.0, 4.5] and len(second.sample_x) == 0
+    assert math.isnan(second.association.pearson_r) and second.row["n_drawn"] == 0
+
+
+def test_a_query_can_be_written_out_from_an_earlier_result(connection):
+    connection.execute('create table wide as select range as "a b", range * 2 as "c""d" from range(4)')
+    page = PageDefinition("p", "p.html.j2", {
+        "columns": "select unnest(['a b', 'c\"d']) as name",
+        "sums": "{% for column in rows('columns') %}select {{ column.name | sql_string }} as name, "
+                "sum({{ column.name | sql_identifier }}) as total from {{ ref('wide') }}"
+                "{{ ' union all ' if not loop.last }}{% endfor %}",
+    })
+    relations = {"wide": connection.table("wide")}
+    with input_views(connection, relations):
+        results = run_queries(connection, page, relations, {})
+    assert results["sums"].rows == [{"name": "a b", "total": 6}, {"name": 'c"d', "total": 12}]
+    with pytest.raises(ReportDefinitionError, match="rows\\('later'\\) names no earlier query"):
+        run_queries(connection, PageDefinition("p", "p.html.j2", {"a": "{{ rows('later') }}"}), {}, {})
 
 
 # ---- a whole site from a small templates folder ---------------------------------------------------------------

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from student_personas.reports import charts
 from student_personas.reports.formatting import FORMATS, format_value
-from student_personas.reports.statistics import Association, association, sample_indices
+from student_personas.reports.statistics import Association, association
 
 
 def _groups(rows: Iterable[Mapping], key: str) -> dict[object, list[Mapping]]:
@@ -52,17 +52,18 @@ class BivariatePair:
                 **asdict(self.association)}
 
 
-def bivariate(frame: pd.DataFrame, sample_size: int, x: str = "x", y: str = "y", x_column: str = "x_column",
-              y_column: str = "y_column") -> list[BivariatePair]:
-    """Statistics on all rows and a seeded drawing sample for each (x_column, y_column) pair of a long
-    frame, pairs in order of first appearance. Works on whole columns (no per-row Python), so it scales
-    with the cohort."""
+def bivariate(statistics: Iterable[Mapping], sample: pd.DataFrame) -> list[BivariatePair]:
+    """One pair per row of ``statistics`` (x_column, y_column, n, pearson_r, spearman_rho, slope, intercept,
+    computed in SQL over every row), in row order, with its p-values and the points drawn for it from
+    ``sample`` (x_column, y_column, x, y: the seeded sample SQL drew), so no full column reaches Python."""
+    drawn = {key: values for key, values in sample.groupby(["x_column", "y_column"], sort=False)}
     pairs = []
-    for (x_name, y_name), values in frame.groupby([x_column, y_column], sort=False):
-        x_values = values[x].to_numpy(dtype=float)
-        y_values = values[y].to_numpy(dtype=float)
-        drawn = sample_indices(len(x_values), sample_size)
-        pairs.append(BivariatePair(x_name, y_name, association(x_values, y_values), x_values[drawn], y_values[drawn]))
+    for row in statistics:
+        points = drawn.get((row["x_column"], row["y_column"]), sample.iloc[:0])
+        pairs.append(BivariatePair(
+            row["x_column"], row["y_column"],
+            association(row["n"], row["pearson_r"], row["spearman_rho"], row["slope"], row["intercept"]),
+            points["x"].to_numpy(dtype=float), points["y"].to_numpy(dtype=float)))
     return pairs
 
 
