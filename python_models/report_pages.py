@@ -23,5 +23,18 @@ def model(dbt, session):
         "feature_encoding": dbt.ref("feature_encoding"),
         "int_student_numeric_values": dbt.ref("int_student_numeric_values"),
         "support_playbook": dbt.ref("support_playbook"),
+        "model_selection": dbt.ref("model_selection"),
+        "factors": dbt.ref("factors"),
+        "factor_loadings": dbt.ref("factor_loadings"),
+        "svd_comparison": dbt.ref("svd_comparison"),
+        "student_factors": dbt.ref("student_factors"),
+        "int_persona_centroids": dbt.ref("int_persona_centroids"),
+        "persona_assignments": dbt.ref("persona_assignments"),
+        "persona_profiles": dbt.ref("persona_profiles"),
+        "persona_stability": dbt.ref("persona_stability"),
+        "persona_summary": dbt.ref("persona_summary"),
+        "persona_outcome_context_published": dbt.ref("persona_outcome_context_published"),
+        "fairness_association": dbt.ref("fairness_association"),
+        "fairness_composition_published": dbt.ref("fairness_composition_published"),
     }
     return render_site(session, relations, settings, TEMPLATES_DIR, datetime.now(timezone.utc))

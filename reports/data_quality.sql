@@ -1,8 +1,10 @@
 -- Queries of the page "Data quality & exploration" (data_quality.html.j2).
 -- Each `-- name: <query>` block is one query, shown by the template as q.<query>.
 -- {{ ref('table') }} reads a warehouse table handed over by python_models/report_pages.py;
--- {{ query('name') }} reads an earlier query of this file; settings holds the report settings (dbt vars).
--- Column names are never written here: they come from stg_column_roles and feature_encoding.
+-- {{ query('name') }} reads an earlier query of this file, rows('name') its result; settings holds the
+-- report settings (dbt vars). Column names are never written here: they come from stg_column_roles and
+-- feature_encoding. Queries over many columns are written out per column with rows(): reading the wide
+-- stg_students column by column is much faster at a million students than grouping the long form by id.
 
 -- name: volumes
 -- One row: volumes, duplicates and the feature count, straight from data_quality_summary.
@@ -88,15 +90,24 @@ inner join {{ ref('int_student_numeric_values') }} as numeric_values using (sour
 group by numeric_columns.source_column, numeric_columns.column_position
 order by numeric_columns.column_position
 
+-- name: numeric_bin_counts
+-- Bins per numeric column: at most 30, one per value when a column has fewer distinct values.
+{% for column in rows('numeric_columns') %}
+select {{ column.source_column | sql_string }} as source_column,
+    least(count(distinct {{ column.source_column | sql_identifier }}), 30) as n_bins
+from {{ ref('stg_students') }}
+{{ "union all" if not loop.last }}
+{% else %}
+select null::varchar as source_column, null::bigint as n_bins where false
+{% endfor %}
+
 -- name: numeric_histograms
 -- Histogram bins counted in SQL, so the page costs the same for any number of students. At most 30
 -- equal-width bins between the column's min and max; a column with fewer distinct values gets one bin
 -- per value, and a constant column one bin of width 1.
 with bin_counts as (
 
-    select source_column, least(count(distinct value), 30) as n_bins
-    from {{ ref('int_student_numeric_values') }}
-    group by source_column
+    select * from {{ query('numeric_bin_counts') }}
 
 ),
 
@@ -137,121 +148,93 @@ from binned
 group by source_column, column_position, bin_index, min_value, bin_width
 order by column_position, bin_index
 
+-- name: shown_columns
+-- Categorical features, then protected attributes (shown for composition only), in file order.
+select
+    column_name,
+    column_position,
+    role,
+    declared_levels,
+    case when role = 'protected' then 'protected attribute: audit only, never a model input'
+         else 'categorical feature' end as role_note
+from {{ ref('stg_column_roles') }}
+where role = 'protected' or (role = 'feature' and kind = 'categorical')
+order by role = 'protected', column_position
+
 -- name: categorical_levels
--- Level counts of categorical features, then of protected attributes (shown for composition only), in
--- declared level order, else most frequent first; clean rows without a value count as "(missing)".
-with cells as (
+-- Level counts of the shown columns, in declared level order, else most frequent first; clean rows
+-- without a value count as "(missing)".
+with level_counts as (
 
-    unpivot (select columns(* exclude (student_id, source_row_number))::varchar from {{ ref('stg_students') }})
-    on columns(*)
-    into name column_name value level
-
-),
-
-shown_columns as (
-
-    select
-        column_name,
-        column_position,
-        role,
-        declared_levels,
-        case when role = 'protected' then 'protected attribute: audit only, never a model input'
-             else 'categorical feature' end as role_note
-    from {{ ref('stg_column_roles') }}
-    where role = 'protected' or (role = 'feature' and kind = 'categorical')
-
-),
-
-level_counts as (
-
-    select column_name, level, count(*) as n_students
-    from cells
-    semi join shown_columns using (column_name)
-    group by column_name, level
-
-),
-
-missing_counts as (
-
-    select
-        shown_columns.column_name,
-        '(missing)' as level,
-        (select count(*) from {{ ref('stg_students') }}) - coalesce(sum(level_counts.n_students), 0) as n_students
-    from shown_columns
-    left join level_counts using (column_name)
-    group by shown_columns.column_name
-
-),
-
-all_levels as (
-
-    select * from level_counts
-    union all
-    select * from missing_counts where n_students > 0
+    {% for column in rows('shown_columns') %}
+    select {{ column.column_name | sql_string }} as column_name,
+        coalesce({{ column.column_name | sql_identifier }}::varchar, '(missing)') as level,
+        count(*) as n_students
+    from {{ ref('stg_students') }}
+    group by level
+    {{ "union all" if not loop.last }}
+    {% else %}
+    select null::varchar as column_name, null::varchar as level, null::bigint as n_students where false
+    {% endfor %}
 
 )
 
 select
-    all_levels.column_name,
-    all_levels.level,
-    all_levels.n_students,
+    level_counts.column_name,
+    level_counts.level,
+    level_counts.n_students,
     shown_columns.role_note
-from all_levels
-inner join shown_columns using (column_name)
+from level_counts
+inner join {{ query('shown_columns') }} as shown_columns using (column_name)
 order by
     shown_columns.role = 'protected',
     shown_columns.column_position,
-    all_levels.level = '(missing)',
-    list_position(shown_columns.declared_levels, all_levels.level) nulls last,
-    all_levels.n_students desc,
-    all_levels.level
+    level_counts.level = '(missing)',
+    list_position(shown_columns.declared_levels, level_counts.level) nulls last,
+    level_counts.n_students desc,
+    level_counts.level
 
--- name: correlations
--- Pearson r of every pair of numeric features used by the model, on all clean students, with each
--- pair's rank by strength (|r|, strongest first). One row per unordered pair, in file order.
--- Each student's values are first gathered into one vector, so the pairs are read from a stream of
--- students x pairs rather than from a join that would hold students x pairs rows in memory.
+-- name: correlation_pairs
+-- Every unordered pair of numeric features used by the model, in file order.
 with used_columns as (
 
-    select source_column, column_position, row_number() over (order by column_position) as vector_index
-    from {{ query('numeric_columns') }}
-    where is_used
-
-),
-
-student_vectors as (
-
-    select numeric_values.student_id, list(numeric_values.value order by used_columns.vector_index) as vector
-    from {{ ref('int_student_numeric_values') }} as numeric_values
-    inner join used_columns using (source_column)
-    group by numeric_values.student_id
-
-),
-
-column_pairs as (
-
-    select
-        x_columns.source_column as x_column,
-        y_columns.source_column as y_column,
-        x_columns.vector_index as x_index,
-        y_columns.vector_index as y_index
-    from used_columns as x_columns
-    inner join used_columns as y_columns on x_columns.vector_index < y_columns.vector_index
+    select source_column, column_position from {{ query('numeric_columns') }} where is_used
 
 )
 
 select
-    column_pairs.x_column,
-    column_pairs.y_column,
-    count(*) as n_students,
-    corr(student_vectors.vector[column_pairs.x_index], student_vectors.vector[column_pairs.y_index]) as pearson_r,
-    row_number() over (
-        order by abs(pearson_r) desc nulls last, column_pairs.x_index, column_pairs.y_index
-    ) as strength_rank
-from student_vectors
-cross join column_pairs
-group by column_pairs.x_column, column_pairs.y_column, column_pairs.x_index, column_pairs.y_index
-order by column_pairs.x_index, column_pairs.y_index
+    x_columns.source_column as x_column,
+    y_columns.source_column as y_column,
+    row_number() over (order by x_columns.column_position, y_columns.column_position) as pair_index
+from used_columns as x_columns
+inner join used_columns as y_columns on x_columns.column_position < y_columns.column_position
+order by pair_index
+
+-- name: correlations
+-- Pearson r of every pair on all clean students, with each pair's rank by strength (|r|, strongest first).
+with coefficients as (
+
+    {% for pair in rows('correlation_pairs') %}
+    select {{ pair.pair_index }} as pair_index,
+        regr_count({{ pair.y_column | sql_identifier }}, {{ pair.x_column | sql_identifier }}) as n_students,
+        corr({{ pair.y_column | sql_identifier }}, {{ pair.x_column | sql_identifier }}) as pearson_r
+    from {{ ref('stg_students') }}
+    {{ "union all" if not loop.last }}
+    {% else %}
+    select null::bigint as pair_index, null::bigint as n_students, null::double as pearson_r where false
+    {% endfor %}
+
+)
+
+select
+    pairs.x_column,
+    pairs.y_column,
+    coefficients.n_students,
+    coefficients.pearson_r,
+    row_number() over (order by abs(coefficients.pearson_r) desc nulls last, pairs.pair_index) as strength_rank
+from {{ query('correlation_pairs') }} as pairs
+inner join coefficients using (pair_index)
+order by pairs.pair_index
 
 -- name: bivariate_pairs
 -- The configured x/y pairs (var report_bivariate_pairs), each marked drawable when both are numeric
@@ -283,15 +266,61 @@ from requested
 cross join numeric_names
 order by requested.pair_order
 
--- name: bivariate_values
--- Both values of every drawable pair for every clean student: the statistics use all of them.
-select pairs.x_column, pairs.y_column, x_values.value as x, y_values.value as y
-from {{ query('bivariate_pairs') }} as pairs
-inner join {{ ref('int_student_numeric_values') }} as x_values on x_values.source_column = pairs.x_column
-inner join {{ ref('int_student_numeric_values') }} as y_values
-    on y_values.source_column = pairs.y_column and y_values.student_id = x_values.student_id
-where pairs.is_drawable
-order by pairs.pair_order, x_values.student_id
+-- name: bivariate_statistics
+-- For each drawable pair, over every clean student with both values: Pearson r, Spearman ρ (Pearson r of
+-- the average ranks, ties sharing their mean rank, as scipy computes it) and the least-squares line.
+{% for pair in rows('bivariate_pairs') if pair.is_drawable %}
+select
+    {{ pair.pair_order }} as pair_order,
+    {{ pair.x_column | sql_string }} as x_column,
+    {{ pair.y_column | sql_string }} as y_column,
+    count(*) as n,
+    corr(y, x) as pearson_r,
+    corr(y_rank, x_rank) as spearman_rho,
+    regr_slope(y, x) as slope,
+    regr_intercept(y, x) as intercept
+from (
+    select
+        x,
+        y,
+        rank() over (order by x) + (count(*) over (partition by x) - 1) / 2 as x_rank,
+        rank() over (order by y) + (count(*) over (partition by y) - 1) / 2 as y_rank
+    from (
+        select {{ pair.x_column | sql_identifier }} as x, {{ pair.y_column | sql_identifier }} as y
+        from {{ ref('stg_students') }}
+    )
+    where x is not null and y is not null
+)
+{{ "union all" if not loop.last }}
+{% else %}
+select null::bigint as pair_order, null::varchar as x_column, null::varchar as y_column, null::bigint as n,
+    null::double as pearson_r, null::double as spearman_rho, null::double as slope, null::double as intercept
+where false
+{% endfor %}
+order by pair_order
+
+-- name: bivariate_sample
+-- The points each scatter draws: a seeded sample of at most settings.scatter_sample_size students with
+-- both values (ordered by a hash of id and seed, so the same students on every build).
+{% for pair in rows('bivariate_pairs') if pair.is_drawable %}
+(
+    select
+        {{ pair.pair_order }} as pair_order,
+        {{ pair.x_column | sql_string }} as x_column,
+        {{ pair.y_column | sql_string }} as y_column,
+        {{ pair.x_column | sql_identifier }} as x,
+        {{ pair.y_column | sql_identifier }} as y
+    from {{ ref('stg_students') }}
+    where {{ pair.x_column | sql_identifier }} is not null and {{ pair.y_column | sql_identifier }} is not null
+    order by hash(student_id || ':' || {{ settings.sample_seed }}), student_id
+    limit {{ settings.scatter_sample_size }}
+)
+{{ "union all" if not loop.last }}
+{% else %}
+select null::bigint as pair_order, null::varchar as x_column, null::varchar as y_column, null::double as x,
+    null::double as y
+where false
+{% endfor %}
 
 -- name: support_playbook
 -- The editable playbook (seed support_playbook), columns of this input first, in file order.

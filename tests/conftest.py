@@ -78,3 +78,24 @@ def real_build(tmp_path_factory) -> DbtRun:
     run = run_dbt(tmp_path_factory.mktemp("real"), variables={"students_path": str(require_real_csv())})
     assert run.returncode == 0, run.output[-4000:]
     return run
+
+
+# Persona renamed by the edited build's override seed, and the name it gets.
+OVERRIDDEN_PERSONA = (2, "Community-minded newcomers")
+# A stability threshold above the bootstrap Jaccard of some built-in personas (0.99-0.999), so the edited
+# build marks those unstable.
+STRICT_STABILITY_THRESHOLD = 0.995
+
+
+@pytest.fixture(scope="session")
+def edited_build(tmp_path_factory) -> DbtRun:
+    """One build of a copy of the project whose seed renames a persona (OVERRIDDEN_PERSONA), run with a strict
+    stability threshold so some personas are unstable: it serves the override and the unstable-marker tests."""
+    workdir = tmp_path_factory.mktemp("edited")
+    project = copy_project(workdir / "project")
+    persona_id, name = OVERRIDDEN_PERSONA
+    (project / "seeds" / "persona_name_overrides.csv").write_text(
+        f"persona_id,persona_name\n{persona_id},{name}\n", encoding="utf-8")
+    run = run_dbt(workdir / "wh", project_dir=project, variables={"stability_threshold": STRICT_STABILITY_THRESHOLD})
+    assert run.returncode == 0, run.output[-4000:]
+    return run

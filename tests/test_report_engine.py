@@ -14,7 +14,7 @@ from scipy import stats
 
 from conftest import PROJECT_DIR
 from student_personas.reports import charts
-from student_personas.reports.components import Components, bivariate, metric
+from student_personas.reports.components import Components, bivariate, matrix_from_rows, metric
 from student_personas.reports.formatting import format_value
 from student_personas.reports.pages import (
     PageDefinition,
@@ -26,7 +26,7 @@ from student_personas.reports.pages import (
     run_queries,
 )
 from student_personas.reports.site import render_site
-from student_personas.reports.statistics import association, sample_indices
+from student_personas.reports.statistics import association, correlation_p_value
 
 SVG_TAG = "{http://www.w3.org/2000/svg}svg"
 
@@ -130,6 +130,11 @@ def test_a_failing_query_names_page_and_query_and_cleans_up(connection):
     (-0.001, "number", "0.00"),
     (0.4231, "signed", "+0.423"),
     (-0.2961, "signed", "−0.296"),
+    (0.08134, "score", "0.081"),
+    (0.9984, "score", "0.998"),
+    ("1234", "count", "1,234"),
+    ("<10", "count", "<10"),
+    ("suppressed", "count", "suppressed"),
     (0.0312, "p_value", "0.0312"),
     (1e-12, "p_value", "<0.001"),
     ("GPA", "text", "GPA"),
@@ -157,6 +162,38 @@ def test_tables_escape_data_and_headers_and_count_themselves():
     assert components.n_tables == 1
     assert components.data_table([], {"n": "N"}, empty="Nothing <here>.") == '<p class="empty">Nothing &lt;here&gt;.</p>'
     assert components.n_tables == 1
+
+
+def test_a_table_column_can_take_its_kind_from_each_row():
+    components = Components("p")
+    html = components.data_table(
+        [{"feature": "GPA", "mean": 3.5912, "kind": "number"}, {"feature": "level=A", "mean": 0.4672, "kind": "percent"}],
+        {"feature": "Feature", "mean": "Mean"}, {"mean": "kind"})
+    assert '<td class="num">3.59</td>' in html and '<td class="num">46.7%</td>' in html
+    assert '<th class="num">Mean</th>' in html
+
+
+def test_long_rows_become_a_matrix_with_withheld_cells_labelled():
+    rows = [
+        {"persona": "B", "group": "x", "ratio": 1.234, "note": None},
+        {"persona": "B", "group": "y", "ratio": None, "note": "<10"},
+        {"persona": "A", "group": "y", "ratio": 0.5, "note": None},
+        {"persona": "A", "group": "z", "ratio": None, "note": None},
+    ]
+    row_labels, column_labels, matrix, cell_text = matrix_from_rows(rows, "persona", "group", "ratio", "note")
+    assert (row_labels, column_labels) == (["B", "A"], ["x", "y", "z"])
+    assert matrix[0, 0] == 1.234 and matrix[1, 1] == 0.5
+    assert np.isnan(matrix[0, 1]) and np.isnan(matrix[1, 0]) and np.isnan(matrix[1, 2])
+    assert cell_text == [["1.23", "<10", ""], ["", "0.50", ""]]
+
+
+def test_a_radar_needs_three_spokes():
+    components = Components("p")
+    with pytest.raises(ValueError, match="at least three spokes, got 2"):
+        components.radar([{"c": "a", "d": 1.0}, {"c": "b", "d": -1.0}], "c", "d", limit=2, title="t")
+    html = components.radar([{"c": c, "d": d} for c, d in [("a", 1.0), ("b", -3.0), ("c", 0.2)]], "c", "d",
+                            limit=2, title="Persona 1 <vs> cohort")
+    assert "Persona 1 &lt;vs&gt; cohort" in html and components.n_charts == 1
 
 
 def test_metric_escapes_label_and_note():
@@ -190,6 +227,22 @@ def test_every_chart_function_returns_valid_svg():
         charts.heatmap_svg(np.array([[1, 0.5], [0.5, 1]]), ["a", "b"], title="r", colorbar_label="Pearson r",
                            chart_id="m"),
         charts.scatter_svg(x, 2 * x, slope=2, intercept=0, title="y vs x", x_label="x", y_label="y", chart_id="s"),
+        charts.heatmap_svg(np.array([[0.6, np.nan, 1.9], [1.0, 2.5, 0.3]]), ["persona 1", "persona 2"],
+                           ["F1\nGPA\n+ Age", "F2", "F3"], title="ratio", colorbar_label="ratio", chart_id="r",
+                           scale="ratio", cell_text=[["0.60", "<10", "1.90"], ["1.00", "2.50", "0.30"]]),
+        charts.heatmap_svg(np.array([[0.1, 0.7], [0.5, 0.0]]), ["GPA", "Age"], ["F1", "F2"], title="loadings",
+                           colorbar_label="loading", chart_id="l", scale="magnitude"),
+        charts.sweep_svg([2, 3, 4], [("training", [0.3, 0.2, 0.1], None), ("held-out", [0.5, 0.4, 0.6], [0.02, 0.01, 0.1])],
+                         marks=[(3, "chosen: 3"), (4, "lowest training error: 4")], title="rank", x_label="rank",
+                         y_label="error", chart_id="w", log_y=True),
+        charts.group_scatter_svg(x, x ** 2, np.arange(300) % 3, [0, 1, 2], ["a", "b", "c (unstable)"], [0, 1, 2],
+                                 [0, 1, 4], title="factor space", x_label="F1", y_label="F2", chart_id="g"),
+        charts.radar_svg(["GPA", "Age", "Attendance_Rate"], [1.2, -0.4, 3.1], limit=2, title="radar", chart_id="p"),
+        charts.interval_svg(["p1", "p2"], [0.05, None], [0.03, None], [0.1, None], reference=0.02,
+                            reference_label="all", notes=[None, "<10 positives"], title="rate", x_label="rate",
+                            chart_id="i"),
+        charts.grouped_bar_svg(["Gender", "SES"], [("V", [0.08, 0.05]), ("corrected V", [0.05, 0.0])], title="V",
+                               x_label="V", chart_id="v"),
     ]
     for svg in svgs:
         _parsed_svg(svg)
@@ -216,45 +269,87 @@ def test_dollar_signs_in_labels_are_drawn_literally():
 
 # ---- statistics ----------------------------------------------------------------------------------------------
 
-def test_association_matches_scipy_and_least_squares():
+def test_correlation_p_values_match_scipy():
     rng = np.random.default_rng(7)
     x = rng.uniform(0, 10, 500)
-    y = 0.5 * x + rng.normal(0, 1, 500)
-    result = association(x, y)
-    assert result.n == 500
-    assert result.pearson_r == pytest.approx(stats.pearsonr(x, y).statistic)
-    assert result.spearman_p == pytest.approx(stats.spearmanr(x, y).pvalue)
-    assert (result.slope, result.intercept) == pytest.approx(tuple(np.polyfit(x, y, 1)))
+    y = 0.05 * x + rng.normal(0, 1, 500)
+    pearson, spearman = stats.pearsonr(x, y), stats.spearmanr(x, y)
+    assert correlation_p_value(pearson.statistic, 500) == pytest.approx(pearson.pvalue, rel=1e-9)
+    assert correlation_p_value(spearman.statistic, 500) == pytest.approx(spearman.pvalue, rel=1e-9)
+    assert correlation_p_value(-1.0, 50) == 0.0
+    assert math.isnan(correlation_p_value(0.5, 2)) and math.isnan(correlation_p_value(None, 50))
 
 
-def test_association_tells_monotone_from_linear_and_is_undefined_for_a_constant():
-    x = np.arange(1.0, 51.0)
-    curved = association(x, np.exp(x / 5))
-    assert curved.spearman_rho == pytest.approx(1.0) and curved.pearson_r < 0.9
-    constant = association(x, np.full(50, 3.0))
+def test_association_is_undefined_without_coefficients():
+    constant = association(50, None, None, None, None)
     assert constant.n == 50 and math.isnan(constant.pearson_r) and math.isnan(constant.slope)
+    assert math.isnan(association(2, 1.0, 1.0, 1.0, 0.0).pearson_p)
+    vertical = association(10, 0.3, 0.2, None, None)
+    assert math.isnan(vertical.slope) and vertical.pearson_p == pytest.approx(correlation_p_value(0.3, 10))
 
 
-def test_sample_indices_are_seeded_sorted_and_capped():
-    assert sample_indices(10, 20).tolist() == list(range(10))
-    drawn = sample_indices(100_000, 5_000)
-    assert len(drawn) == len(set(drawn)) == 5_000 and (np.diff(drawn) > 0).all()
-    assert (drawn == sample_indices(100_000, 5_000)).all()
-    assert not (drawn == sample_indices(100_000, 5_000, seed=1)).all()
+def data_quality_queries(*names: str) -> dict[str, str]:
+    queries = parse_named_queries((PROJECT_DIR / "reports" / "data_quality.sql").read_text(encoding="utf-8"))
+    return {name: queries[name] for name in names}
 
 
-def test_bivariate_uses_all_rows_for_statistics_and_a_sample_for_drawing():
-    rng = np.random.default_rng(3)
-    x = rng.uniform(size=3000)
-    frame = pd.concat([
-        pd.DataFrame({"x_column": "b", "y_column": "GPA", "x": x, "y": x + rng.normal(0, 0.1, 3000)}),
-        pd.DataFrame({"x_column": "a", "y_column": "GPA", "x": x[:50], "y": -x[:50]}),
-    ])
-    first, second = bivariate(frame, sample_size=1000)
+def test_scatter_statistics_and_sample_queries_match_scipy_with_ties(connection):
+    """The data-quality page's own SQL: Pearson, Spearman with tied values sharing their mean rank, the
+    least-squares line, and a seeded sample capped at the configured size."""
+    rng = np.random.default_rng(11)
+    x = rng.integers(0, 8, 400).astype(float)  # many ties
+    y = np.round(x + rng.normal(0, 2, 400), 1)
+    frame = pd.DataFrame({"student_id": [f"s{i:03d}" for i in range(400)], "hours": x, 'score "x': y})
+    connection.register("students_frame", frame)
+    connection.execute("create table students as select * from students_frame")
+    page = PageDefinition("p", "p.html.j2", {
+        "bivariate_pairs": "select 1 as pair_order, 'hours' as x_column, 'score \"x' as y_column, true as is_drawable",
+        **data_quality_queries("bivariate_statistics", "bivariate_sample")})
+    relations = {"stg_students": connection.table("students")}
+    settings = {"scatter_sample_size": 150, "sample_seed": 42}
+    with input_views(connection, relations):
+        results = run_queries(connection, page, relations, settings)
+        again = run_queries(connection, page, relations, settings)
+    row = results["bivariate_statistics"].first
+    assert row["n"] == 400
+    assert row["pearson_r"] == pytest.approx(stats.pearsonr(x, y).statistic, abs=1e-12)
+    assert row["spearman_rho"] == pytest.approx(stats.spearmanr(x, y).statistic, abs=1e-12)
+    assert (row["slope"], row["intercept"]) == pytest.approx(tuple(np.polyfit(x, y, 1)), abs=1e-9)
+    sample = results["bivariate_sample"].frame
+    assert len(sample) == 150 and sample.equals(again["bivariate_sample"].frame)
+    drawn = frame.set_index(["hours", 'score "x']).index
+    assert sample.set_index(["x", "y"]).index.isin(drawn).all()
+
+
+def test_bivariate_pairs_statistics_with_their_drawn_points():
+    statistics = [
+        {"x_column": "b", "y_column": "GPA", "n": 3000, "pearson_r": 0.9, "spearman_rho": 0.88, "slope": 1.0,
+         "intercept": 0.1},
+        {"x_column": "a", "y_column": "GPA", "n": 50, "pearson_r": None, "spearman_rho": None, "slope": None,
+         "intercept": None},
+    ]
+    sample = pd.DataFrame({"x_column": ["b"] * 3, "y_column": ["GPA"] * 3, "x": [1.0, 2.0, 3.0], "y": [2.0, 3.0, 4.5]})
+    first, second = bivariate(statistics, sample)
     assert (first.x_column, second.x_column) == ("b", "a")
-    assert first.association.n == 3000 and len(first.sample_x) == 1000
-    assert first.association.pearson_r == pytest.approx(stats.pearsonr(frame.x[:3000], frame.y[:3000]).statistic)
-    assert second.association.pearson_r == pytest.approx(-1.0) and len(second.sample_x) == 50
+    assert first.association.pearson_p == pytest.approx(correlation_p_value(0.9, 3000))
+    assert first.sample_y.tolist() == [2.0, 3.0, 4.5] and len(second.sample_x) == 0
+    assert math.isnan(second.association.pearson_r) and second.row["n_drawn"] == 0
+
+
+def test_a_query_can_be_written_out_from_an_earlier_result(connection):
+    connection.execute('create table wide as select range as "a b", range * 2 as "c""d" from range(4)')
+    page = PageDefinition("p", "p.html.j2", {
+        "columns": "select unnest(['a b', 'c\"d']) as name",
+        "sums": "{% for column in rows('columns') %}select {{ column.name | sql_string }} as name, "
+                "sum({{ column.name | sql_identifier }}) as total from {{ ref('wide') }}"
+                "{{ ' union all ' if not loop.last }}{% endfor %}",
+    })
+    relations = {"wide": connection.table("wide")}
+    with input_views(connection, relations):
+        results = run_queries(connection, page, relations, {})
+    assert results["sums"].rows == [{"name": "a b", "total": 6}, {"name": 'c"d', "total": 12}]
+    with pytest.raises(ReportDefinitionError, match="rows\\('later'\\) names no earlier query"):
+        run_queries(connection, PageDefinition("p", "p.html.j2", {"a": "{{ rows('later') }}"}), {}, {})
 
 
 # ---- a whole site from a small templates folder ---------------------------------------------------------------

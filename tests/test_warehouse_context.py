@@ -78,6 +78,8 @@ def test_published_views_never_show_a_small_count(build, request):
     outcome = run.frame("select * from persona_outcome_context_published")
     hidden = outcome.positives.isin(["<10", "suppressed"])
     assert outcome.loc[hidden, ["rate", "ci_lower", "ci_upper"]].isna().all().all()
+    # The raw caution names small counts ("Only 3 positives"): a suppressed row says no number at all.
+    assert hidden.any() and not outcome.loc[hidden, "caution"].str.contains(r"\d").any()
 
 
 def test_no_line_of_the_published_composition_hides_exactly_one_cell(real_build):

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from conftest import PROJECT_DIR, copy_project, run_dbt
+from conftest import OVERRIDDEN_PERSONA, PROJECT_DIR, copy_project, run_dbt
 from student_personas import naming
 
 PERSONA_TABLES = ["model_selection", "student_factors", "factor_loadings", "factors", "svd_comparison",
@@ -89,16 +89,12 @@ def test_two_builds_on_the_same_input_give_identical_tables(builtin_build, tmp_p
             f"select any_value(run_id) from {table}")
 
 
-def test_an_override_seed_renames_a_persona(tmp_path, builtin_build):
-    project = copy_project(tmp_path / "project")
-    (project / "seeds" / "persona_name_overrides.csv").write_text(
-        "persona_id,persona_name\n2,Community-minded newcomers\n", encoding="utf-8")
-    run = run_dbt(tmp_path / "wh", project_dir=project)
-    assert run.returncode == 0, run.output[-3000:]
-    assert run.query("select persona_name, name_source from persona_summary where persona_id = 2") == [
-        ("Community-minded newcomers", "override")]
-    assert run.scalar("select count(*) from persona_assignments where persona_name = 'Community-minded newcomers'") \
-        == builtin_build.scalar("select count(*) from persona_assignments where persona_id = 2")
+def test_an_override_seed_renames_a_persona(edited_build, builtin_build):
+    persona_id, name = OVERRIDDEN_PERSONA
+    assert edited_build.query("select persona_name, name_source from persona_summary where persona_id = ?",
+                              [persona_id]) == [(name, "override")]
+    assert edited_build.scalar("select count(*) from persona_assignments where persona_name = ?", [name]) \
+        == builtin_build.scalar("select count(*) from persona_assignments where persona_id = ?", [persona_id])
 
 
 def test_a_deficit_override_fails_the_build_naming_the_persona(tmp_path):

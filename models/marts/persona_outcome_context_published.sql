@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
 {#- persona_outcome_context for publication: small counts shown as '<10' (or 'suppressed' for the
-    complementary cells that would reveal them) and no rate, interval or p-value derived from them. -#}
+    complementary cells that would reveal them) and no rate, interval, p-value or caution derived from them. -#}
 
 with context as (
 
@@ -28,7 +28,12 @@ published as (
         {{ published_value('context.ci_upper', 'students.suppression', 'positives.suppression') }} as ci_upper,
         {{ published_value('context.fisher_p_value_vs_rest', 'students.suppression', 'positives.suppression') }}
             as fisher_p_value_vs_rest,
-        context.caution,
+        -- The raw caution names small counts ("Only 3 positives"), so a suppressed row gets a generic one.
+        case
+            when coalesce(positives.suppression, students.suppression) is null then context.caution
+            else 'A count on this row is withheld by the small-cell rule, so no rate is shown.'
+                || ' Descriptive context, not a prediction for any student.'
+        end as caution,
         coalesce(positives.suppression, students.suppression) is not null as is_suppressed,
         context.run_id
     from context

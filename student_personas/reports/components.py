@@ -16,8 +16,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from student_personas.reports import charts
-from student_personas.reports.formatting import format_value
-from student_personas.reports.statistics import Association, association, sample_indices
+from student_personas.reports.formatting import FORMATS, format_value
+from student_personas.reports.statistics import Association, association
 
 
 def _groups(rows: Iterable[Mapping], key: str) -> dict[object, list[Mapping]]:
@@ -52,18 +52,42 @@ class BivariatePair:
                 **asdict(self.association)}
 
 
-def bivariate(frame: pd.DataFrame, sample_size: int, x: str = "x", y: str = "y", x_column: str = "x_column",
-              y_column: str = "y_column") -> list[BivariatePair]:
-    """Statistics on all rows and a seeded drawing sample for each (x_column, y_column) pair of a long
-    frame, pairs in order of first appearance. Works on whole columns (no per-row Python), so it scales
-    with the cohort."""
+def bivariate(statistics: Iterable[Mapping], sample: pd.DataFrame) -> list[BivariatePair]:
+    """One pair per row of ``statistics`` (x_column, y_column, n, pearson_r, spearman_rho, slope, intercept,
+    computed in SQL over every row), in row order, with its p-values and the points drawn for it from
+    ``sample`` (x_column, y_column, x, y: the seeded sample SQL drew), so no full column reaches Python."""
+    drawn = {key: values for key, values in sample.groupby(["x_column", "y_column"], sort=False)}
     pairs = []
-    for (x_name, y_name), values in frame.groupby([x_column, y_column], sort=False):
-        x_values = values[x].to_numpy(dtype=float)
-        y_values = values[y].to_numpy(dtype=float)
-        drawn = sample_indices(len(x_values), sample_size)
-        pairs.append(BivariatePair(x_name, y_name, association(x_values, y_values), x_values[drawn], y_values[drawn]))
+    for row in statistics:
+        points = drawn.get((row["x_column"], row["y_column"]), sample.iloc[:0])
+        pairs.append(BivariatePair(
+            row["x_column"], row["y_column"],
+            association(row["n"], row["pearson_r"], row["spearman_rho"], row["slope"], row["intercept"]),
+            points["x"].to_numpy(dtype=float), points["y"].to_numpy(dtype=float)))
     return pairs
+
+
+def matrix_from_rows(rows: Iterable[Mapping], row: str, column: str, value: str, missing_text: str | None = None
+                     ) -> tuple[list[str], list[str], np.ndarray, list[list[str]]]:
+    """A long table as a matrix: row and column labels in order of first appearance, the values (NaN where a
+    cell is absent or null) and each cell's text: the value with two decimals, or for a null value the row's
+    ``missing_text`` column (so a withheld cell can read "<10"); absent cells read ""."""
+    rows = list(rows)
+    row_labels = list(dict.fromkeys(str(item[row]) for item in rows))
+    column_labels = list(dict.fromkeys(str(item[column]) for item in rows))
+    row_index = {label: index for index, label in enumerate(row_labels)}
+    column_index = {label: index for index, label in enumerate(column_labels)}
+    matrix = np.full((len(row_labels), len(column_labels)), np.nan)
+    cell_text = [[""] * len(column_labels) for _ in row_labels]
+    for item in rows:
+        i, j = row_index[str(item[row])], column_index[str(item[column])]
+        if item[value] is None:
+            note = item[missing_text] if missing_text else None
+            cell_text[i][j] = "" if note is None else str(note)
+        else:
+            matrix[i, j] = item[value]
+            cell_text[i][j] = f"{item[value]:.2f}"
+    return row_labels, column_labels, matrix, cell_text
 
 
 class Components:
@@ -84,7 +108,13 @@ class Components:
             "histograms": self.histograms,
             "bar_charts": self.bar_charts,
             "heatmap": self.heatmap,
+            "matrix_heatmap": self.matrix_heatmap,
             "scatter": self.scatter,
+            "sweep": self.sweep,
+            "group_scatter": self.group_scatter,
+            "radar": self.radar,
+            "intervals": self.intervals,
+            "grouped_bars": self.grouped_bars,
         }
 
     def _figure(self, draw, title: str, caption: str | None = None) -> Markup:
@@ -97,7 +127,8 @@ class Components:
     def data_table(self, rows: Iterable[Mapping], columns: Mapping[str, str], formats: Mapping[str, str] | None = None,
                    empty: str = "No rows.") -> Markup:
         """A table of ``rows`` showing ``columns`` (key → header) with each value formatted by ``formats``
-        (key → kind, see :func:`format_value`; numbers are right-aligned). ``empty`` is said instead of
+        (key → kind, see :func:`format_value`; numbers are right-aligned). A column that mixes kinds (means
+        and shares, say) names instead the row key holding each row's kind. ``empty`` is said instead of
         an empty table."""
         rows = list(rows)
         formats = formats or {}
@@ -105,13 +136,18 @@ class Components:
             return Markup('<p class="empty">{}</p>').format(empty)
         self.n_tables += 1
         numeric = {key for key, kind in formats.items() if kind != "text"}
+
+        def kind_of(row: Mapping, key: str) -> str:
+            kind = formats.get(key, "text")
+            return kind if kind in FORMATS else row[kind]
+
         header = Markup("").join(
             Markup('<th{}>{}</th>').format(Markup(' class="num"') if key in numeric else Markup(), label)
             for key, label in columns.items())
         body = Markup("").join(
             Markup("<tr>{}</tr>").format(Markup("").join(
                 Markup("<td{}>{}</td>").format(Markup(' class="num"') if key in numeric else Markup(),
-                                               format_value(row[key], formats.get(key, "text")))
+                                               format_value(row[key], kind_of(row, key)))
                 for key in columns))
             for row in rows)
         return Markup('<div class="table-wrap"><table class="data"><thead><tr>{}</tr></thead>'
@@ -151,6 +187,70 @@ class Components:
             matrix[position[row[x]], position[row[y]]] = matrix[position[row[y]], position[row[x]]] = coefficient
         return self._figure(lambda chart_id: charts.heatmap_svg(
             matrix, labels, title=title, colorbar_label=colorbar_label, chart_id=chart_id), title=title)
+
+    def matrix_heatmap(self, rows: Iterable[Mapping], row: str, column: str, value: str, *, title: str,
+                       colorbar_label: str, scale: str, missing_text: str | None = None,
+                       caption: str | None = None) -> Markup:
+        """A heatmap of a long table, one cell per row at (``row``, ``column``), both in order of first
+        appearance, coloured by ``value`` on ``scale`` (see :data:`charts.HEATMAP_SCALES`). A cell whose
+        value is null shows the row's ``missing_text`` column (such as a published count "<10")."""
+        row_labels, column_labels, matrix, cell_text = matrix_from_rows(rows, row, column, value, missing_text)
+        return self._figure(lambda chart_id: charts.heatmap_svg(
+            matrix, row_labels, column_labels, title=title, colorbar_label=colorbar_label, chart_id=chart_id,
+            scale=scale, cell_text=cell_text), title=title, caption=caption)
+
+    def sweep(self, rows: Iterable[Mapping], x: str, series: Mapping[str, tuple[str, str | None]], *,
+              marks: Iterable[tuple[float, str]], title: str, x_label: str, y_label: str, log_y: bool = False,
+              caption: str | None = None) -> Markup:
+        """A parameter sweep chart: ``series`` maps each legend label to its (value column, error column or
+        None); ``marks`` are (x, label) vertical lines, the chosen value first."""
+        rows = list(rows)
+        lines = [(label, [item[key] for item in rows], None if error is None else [item[error] for item in rows])
+                 for label, (key, error) in series.items()]
+        return self._figure(lambda chart_id: charts.sweep_svg(
+            [item[x] for item in rows], lines, marks=[tuple(mark) for mark in marks], title=title, x_label=x_label,
+            y_label=y_label, chart_id=chart_id, log_y=log_y), title=title, caption=caption)
+
+    def group_scatter(self, points: pd.DataFrame, centres: Iterable[Mapping], *, x: str, y: str, group: str,
+                      label: str, title: str, x_label: str, y_label: str, caption: str | None = None) -> Markup:
+        """Points of a frame coloured by ``group`` with each group's centre marked; ``centres`` has one row per
+        group (its ``group`` id, ``x``, ``y`` and legend ``label``), in legend order."""
+        centres = list(centres)
+        return self._figure(lambda chart_id: charts.group_scatter_svg(
+            points[x].to_numpy(dtype=float), points[y].to_numpy(dtype=float), points[group].to_numpy(),
+            [item[group] for item in centres], [item[label] for item in centres], [item[x] for item in centres],
+            [item[y] for item in centres], title=title, x_label=x_label, y_label=y_label, chart_id=chart_id),
+            title=title, caption=caption)
+
+    def radar(self, rows: Iterable[Mapping], label: str, value: str, *, limit: float, title: str,
+              caption: str | None = None) -> Markup:
+        """A radar of standardized differences, one spoke per row (at least three rows)."""
+        rows = list(rows)
+        if len(rows) < 3:
+            raise ValueError(f"a radar needs at least three spokes, got {len(rows)}")
+        return self._figure(lambda chart_id: charts.radar_svg(
+            [item[label] for item in rows], [item[value] for item in rows], limit=limit, title=title,
+            chart_id=chart_id), title=title, caption=caption)
+
+    def intervals(self, rows: Iterable[Mapping], label: str, rate: str, lower: str, upper: str, *, note: str,
+                  reference: float | None, reference_label: str, title: str, x_label: str,
+                  caption: str | None = None) -> Markup:
+        """Rates with interval bars, one row per label, and a reference line; a row whose rate is null shows
+        its ``note`` column instead."""
+        rows = list(rows)
+        return self._figure(lambda chart_id: charts.interval_svg(
+            [item[label] for item in rows], [item[rate] for item in rows], [item[lower] for item in rows],
+            [item[upper] for item in rows], reference=reference, reference_label=reference_label,
+            notes=[item[note] for item in rows], title=title, x_label=x_label, chart_id=chart_id),
+            title=title, caption=caption)
+
+    def grouped_bars(self, rows: Iterable[Mapping], label: str, series: Mapping[str, str], *, title: str,
+                     x_label: str, caption: str | None = None) -> Markup:
+        """Grouped horizontal bars, one group per row; ``series`` maps each legend label to its column."""
+        rows = list(rows)
+        return self._figure(lambda chart_id: charts.grouped_bar_svg(
+            [item[label] for item in rows], [(name, [item[key] for item in rows]) for name, key in series.items()],
+            title=title, x_label=x_label, chart_id=chart_id), title=title, caption=caption)
 
     def scatter(self, pair: BivariatePair) -> Markup:
         """A scatter of one pair's drawn sample with its least-squares line; the caption gives the

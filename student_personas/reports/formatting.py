@@ -9,7 +9,7 @@ import pandas as pd
 
 MISSING = "—"
 
-FORMATS = ("text", "count", "percent", "number", "signed", "p_value")
+FORMATS = ("text", "count", "percent", "number", "score", "signed", "p_value")
 
 
 def is_missing(value) -> bool:
@@ -21,15 +21,19 @@ def format_value(value, kind: str = "text") -> str:
     """Format one value for display (the caller escapes the result).
 
     Kinds: ``count`` (1,234), ``percent`` of a share (1.9%; below 0.1% but not zero, "<0.1%"),
-    ``number`` (two decimals, thousands separated, so a column of them lines up), ``signed``
+    ``number`` (two decimals, thousands separated, so a column of them lines up), ``score`` (three
+    decimals, for a coefficient between 0 and 1 such as a Jaccard index or Cramér's V), ``signed``
     (a coefficient such as a correlation: +0.123 / −0.045), ``p_value`` (3 significant digits,
     "<0.001" below that) and ``text``. Missing values (null, NaN) show as an em dash in every kind,
-    so an absent figure is never mistaken for a zero.
+    so an absent figure is never mistaken for a zero. Published counts are text: digits are formatted
+    as a count, markers such as "<10" or "suppressed" are shown as written.
     """
     if kind not in FORMATS:
         raise ValueError(f"unknown number format {kind!r}; expected one of {', '.join(FORMATS)}")
     if is_missing(value):
         return MISSING
+    if kind == "count" and isinstance(value, str) and value.isdigit():
+        value = int(value)  # a published count is text, a number or a marker such as "<10"
     if kind == "text" or not isinstance(value, Number) or isinstance(value, bool):
         return str(value)
     if kind == "count":
@@ -41,6 +45,8 @@ def format_value(value, kind: str = "text") -> str:
     if kind == "number":
         text = f"{value:,.2f}"
         return "0.00" if text == "-0.00" else text
+    if kind == "score":
+        return f"{value:.3f}"
     if kind == "signed":
         return f"{value:+.3f}".replace("-", "−")
     if value < 0.001:

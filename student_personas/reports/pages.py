@@ -9,7 +9,10 @@ Page definition (files in the templates folder, ``reports/`` in the project):
   style of Evidence.dev's named SQL blocks. Queries are Jinja too: ``{{ ref('table') }}`` names a
   warehouse table that the caller handed over (the dbt Python model obtains each with a literal
   ``dbt.ref``, so dbt's DAG knows every table a page reads), ``{{ query('name') }}`` reads an earlier
-  query of the same page, and ``settings`` holds the report settings.
+  query of the same page, ``rows('name')`` is an earlier query's result (so a query can be written out
+  per column it found, e.g. one aggregate per column of a wide table: one fast pass instead of a long
+  reshaping), and ``settings`` holds the report settings. Filters ``sql_string`` and ``sql_identifier``
+  quote a value as an SQL literal or a column name.
 
 Templates whose name starts with ``_`` (the layout, the index) are not pages.
 """
@@ -92,6 +95,7 @@ def sql_environment() -> jinja2.Environment:
     """Jinja for queries: plain text (no HTML escaping), strict about undefined names."""
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     environment.filters["sql_string"] = lambda value: "'" + str(value).replace("'", "''") + "'"
+    environment.filters["sql_identifier"] = _identifier
     return environment
 
 
@@ -148,7 +152,7 @@ def _query_view(page: str, query: str) -> str:
 
 
 def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    return '"' + str(name).replace('"', '""') + '"'
 
 
 @contextmanager
@@ -174,7 +178,8 @@ def run_queries(connection: duckdb.DuckDBPyConnection, page: PageDefinition, rel
     """Render and run a page's queries in file order; call inside :func:`input_views`.
 
     A query may build on an earlier one of the same page with ``{{ query('name') }}`` (as Evidence.dev
-    chains queries), so a step is written once however many queries use it. Each query runs as a
+    chains queries), so a step is written once however many queries use it, or be written out from an
+    earlier query's result with ``rows('name')``. Each query runs as a
     temporary view, dropped when the page's queries are done.
     """
     missing = referenced_tables(page) - set(relations)
@@ -186,14 +191,21 @@ def run_queries(connection: duckdb.DuckDBPyConnection, page: PageDefinition, rel
     results: dict[str, QueryResult] = {}
     views = []
 
-    def earlier_query(name: str) -> str:
+    def earlier(function: str, name: str) -> QueryResult:
         if name not in results:
-            raise ReportDefinitionError(f"page {page.name!r}: query({name!r}) names no earlier query")
-        return _query_view(page.name, name)
+            raise ReportDefinitionError(f"page {page.name!r}: {function}({name!r}) names no earlier query")
+        return results[name]
+
+    def earlier_query(name: str) -> str:
+        return _query_view(page.name, earlier("query", name).name)
+
+    def earlier_rows(name: str) -> list[dict]:
+        return earlier("rows", name).rows
 
     try:
         for name, sql in page.queries.items():
-            rendered = environment.from_string(sql).render(ref=_input_view, query=earlier_query, settings=settings)
+            rendered = environment.from_string(sql).render(ref=_input_view, query=earlier_query, rows=earlier_rows,
+                                                           settings=settings)
             views.append(_query_view(page.name, name))
             try:
                 connection.execute(f"create or replace temp view {views[-1]} as {rendered}")

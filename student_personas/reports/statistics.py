@@ -1,16 +1,15 @@
-"""Bivariate statistics for the exploration section: association of two numeric columns on all rows,
-and the seeded sample of points that a scatter plot draws."""
+"""Bivariate statistics for the exploration section: how two numeric columns move together.
+
+The coefficients are computed in SQL over every row (so any number of students stays in the warehouse);
+here they get their p-values and become one record per pair.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-import numpy as np
 from scipy import stats
-
-# Seed of the scatter-plot samples: the same warehouse gives the same picture.
-SCATTER_SAMPLE_SEED = 20261122
 
 
 @dataclass(frozen=True)
@@ -26,34 +25,29 @@ class Association:
     intercept: float
 
 
-def association(x: np.ndarray, y: np.ndarray) -> Association:
-    """Pearson r and Spearman ρ with their two-sided p-values (scipy), and the least-squares line y = a·x + b.
+def correlation_p_value(r: float | None, n: int) -> float:
+    """Two-sided p-value of a correlation coefficient ``r`` over ``n`` pairs under no association: the
+    t-test with n - 2 degrees of freedom, as scipy's ``pearsonr`` and ``spearmanr`` compute it (a Spearman
+    ρ is Pearson's r of the ranks). NaN when undefined (fewer than three pairs, or no coefficient)."""
+    if r is None or n < 3 or not math.isfinite(r):
+        return math.nan
+    if abs(r) >= 1:
+        return 0.0
+    t_statistic = r * math.sqrt((n - 2) / (1 - r * r))
+    return float(2 * stats.t.sf(abs(t_statistic), n - 2))
+
+
+def association(n: int, pearson_r: float | None, spearman_rho: float | None, slope: float | None,
+                intercept: float | None) -> Association:
+    """An :class:`Association` from the coefficients SQL computed over every row: Pearson r, Spearman ρ
+    and the least-squares line y = slope·x + intercept, with their p-values.
 
     Pearson measures a linear trend, Spearman any monotone one, so together they tell a straight trend
-    from a curved one. All rows are used: a sample only thins the drawing, never the statistics. With
-    fewer than three rows or a constant column the coefficients are undefined and come back as NaN
-    rather than raising, so one degenerate pair cannot stop a report.
+    from a curved one. With fewer than three rows or a constant column the coefficients are undefined
+    (SQL gives null) and every figure comes back as NaN, so one degenerate pair cannot stop a report.
     """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    n = len(x)
-    if n < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+    if n < 3 or pearson_r is None or spearman_rho is None:
         return Association(n, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan)
-    pearson = stats.pearsonr(x, y)
-    spearman = stats.spearmanr(x, y)
-    slope, intercept = np.polyfit(x, y, 1)
-    return Association(n, float(pearson.statistic), float(pearson.pvalue), float(spearman.statistic),
-                       float(spearman.pvalue), float(slope), float(intercept))
-
-
-def sample_indices(n_rows: int, sample_size: int, seed: int = SCATTER_SAMPLE_SEED) -> np.ndarray:
-    """Sorted row positions of a seeded uniform sample without replacement (all rows when n ≤ sample_size).
-
-    Scatter plots of a large cohort are unreadable and heavy; drawing a fixed-seed sample keeps the page
-    light and reproducible, while the statistics printed beside it still come from every row.
-    """
-    if sample_size < 1:
-        raise ValueError(f"sample_size must be at least 1, got {sample_size}")
-    if n_rows <= sample_size:
-        return np.arange(n_rows)
-    return np.sort(np.random.default_rng(seed).choice(n_rows, size=sample_size, replace=False))
+    return Association(n, pearson_r, correlation_p_value(pearson_r, n), spearman_rho,
+                       correlation_p_value(spearman_rho, n), math.nan if slope is None else slope,
+                       math.nan if intercept is None else intercept)

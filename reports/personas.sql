@@ -1,0 +1,290 @@
+-- Queries of the page "Personas" (personas.html.j2).
+-- Each `-- name: <query>` block is one query, shown by the template as q.<query>.
+-- Everything is aggregated here, in the warehouse, so the page costs about the same for any number of
+-- students; only the factor-space scatter reads students, a seeded sample of at most
+-- settings.scatter_sample_size of them.
+
+-- name: rank_sweep
+-- The NMF rank sweep, one row per rank: the notebook's training error and the held-out error with its
+-- standard error across folds.
+select
+    parameter_value as rank,
+    max(value) filter (where metric = 'training_error') as training_error,
+    max(value) filter (where metric = 'heldout_mse') as heldout_mse,
+    max(value) filter (where metric = 'heldout_mse_se') as heldout_mse_se,
+    bool_or(is_chosen) as is_chosen,
+    any_value(rule) as rule,
+    any_value(sample_size) as sample_size
+from {{ ref('model_selection') }}
+where stage = 'nmf_rank'
+group by parameter_value
+order by parameter_value
+
+-- name: k_sweep
+-- The K-Means sweep, one row per k: silhouette (higher is better, chooses k), Davies-Bouldin (lower is
+-- better), Calinski-Harabasz (higher is better) and inertia.
+select
+    parameter_value as k,
+    max(value) filter (where metric = 'silhouette') as silhouette,
+    max(value) filter (where metric = 'davies_bouldin') as davies_bouldin,
+    max(value) filter (where metric = 'calinski_harabasz') as calinski_harabasz,
+    max(value) filter (where metric = 'inertia') as inertia,
+    bool_or(is_chosen) as is_chosen,
+    any_value(rule) as rule,
+    any_value(sample_size) as sample_size,
+    case when bool_or(is_chosen) then 'chosen' else '' end as choice
+from {{ ref('model_selection') }}
+where stage = 'kmeans_k'
+group by parameter_value
+order by parameter_value
+
+-- name: selection
+-- One row: the chosen rank and k with their rules, and the rank training error alone would choose.
+with ranks as (
+
+    select
+        max(rank) filter (where is_chosen) as chosen_rank,
+        arg_min(rank, training_error) as rank_by_training_error,
+        min(rank) as smallest_rank,
+        max(rank) as largest_rank,
+        any_value(rule) as rank_rule,
+        any_value(sample_size) as rank_sample_size
+    from {{ query('rank_sweep') }}
+
+),
+
+ks as (
+
+    select
+        max(k) filter (where is_chosen) as chosen_k,
+        max(silhouette) filter (where is_chosen) as chosen_silhouette,
+        min(k) as smallest_k,
+        max(k) as largest_k,
+        any_value(rule) as k_rule,
+        any_value(sample_size) as k_sample_size
+    from {{ query('k_sweep') }}
+
+)
+
+select * from ranks cross join ks
+
+-- name: factors
+-- One row per factor, largest share of the reconstruction first.
+select
+    factor_id,
+    format('F{}', factor_id) as factor_code,
+    factor_label,
+    array_to_string(top_features, ', ') as top_features,
+    reconstruction_share,
+    mean_score
+from {{ ref('factors') }}
+order by factor_id
+
+-- name: loadings
+-- Every feature's loading on every factor, features in model order. Column headings carry the factor
+-- label on several lines while it fits (up to six factors), else the factor code only.
+select
+    loadings.feature,
+    case
+        when (select count(*) from {{ query('factors') }}) <= 6
+            then factors.factor_code || chr(10) || replace(factors.factor_label, ' + ', chr(10) || '+ ')
+        else factors.factor_code
+    end as factor_heading,
+    loadings.loading
+from {{ ref('factor_loadings') }} as loadings
+inner join {{ query('factors') }} as factors using (factor_id)
+order by loadings.feature_index, loadings.factor_id
+
+-- name: svd_comparison
+select factor_id, factor_label, svd_component, abs_cosine_similarity, svd_explained_variance_ratio
+from {{ ref('svd_comparison') }}
+order by factor_id
+
+-- name: margins
+-- Soft membership per persona: the median distance of its students to their own centre and to the next
+-- one, and the share of students nearly as close to a second persona (the second centre less than 10%
+-- further away than their own).
+select
+    persona_id,
+    median(distance_to_centroid) as median_distance,
+    median(margin_to_next) as median_margin,
+    avg((margin_to_next < 0.1 * distance_to_centroid)::double) as near_boundary_share
+from {{ ref('persona_assignments') }}
+group by persona_id
+
+-- name: margins_overall
+select
+    median(margin_to_next) as median_margin,
+    median(distance_to_centroid) as median_distance,
+    avg((margin_to_next < 0.1 * distance_to_centroid)::double) as near_boundary_share
+from {{ ref('persona_assignments') }}
+
+-- name: personas
+-- One row per persona: name, size, description and stability; an unstable persona's display name says so.
+select
+    summary.persona_id,
+    summary.persona_name,
+    case when summary.is_stable then summary.persona_name else summary.persona_name || ' (unstable)' end
+        as display_name,
+    summary.n_students,
+    summary.share,
+    summary.description,
+    summary.top_factors,
+    summary.name_source,
+    summary.is_stable,
+    case when summary.is_stable then 'stable' else 'unstable' end as stability,
+    stability.bootstrap_jaccard_mean,
+    stability.bootstrap_jaccard_min,
+    stability.seed_ari_mean,
+    stability.stability_threshold,
+    stability.n_resamples,
+    margins.median_margin,
+    margins.near_boundary_share
+from {{ ref('persona_summary') }} as summary
+inner join {{ ref('persona_stability') }} as stability using (persona_id)
+inner join {{ query('margins') }} as margins using (persona_id)
+order by summary.persona_id
+
+-- name: column_positions
+select column_name as source_column, column_position, declared_levels
+from {{ ref('stg_column_roles') }}
+
+-- name: distinguishing
+-- Each persona's most distinguishing features: contrasts of at least settings.min_contrast cohort SDs
+-- (the threshold the names use), at most six, largest first. Levels of categorical columns are shares.
+with ranked as (
+
+    select
+        persona_id,
+        feature,
+        persona_mean,
+        cohort_mean,
+        standardized_difference,
+        case when level is null then 'number' else 'percent' end as value_kind,
+        row_number() over (
+            partition by persona_id order by abs(standardized_difference) desc, feature
+        ) as contrast_rank
+    from {{ ref('persona_profiles') }}
+    where abs(standardized_difference) >= {{ settings.min_contrast }}
+
+)
+
+select * from ranked
+where contrast_rank <= 6
+order by persona_id, contrast_rank
+
+-- name: radar_spokes
+-- The radar's spokes: each persona's six most distinguishing numeric columns (whatever their size, so
+-- every persona has a radar), placed around the radar in file order.
+with ranked as (
+
+    select
+        persona_id,
+        source_column,
+        standardized_difference,
+        row_number() over (
+            partition by persona_id order by abs(standardized_difference) desc, source_column
+        ) as contrast_rank
+    from {{ ref('persona_profiles') }}
+    where level is null and standardized_difference is not null
+
+)
+
+select ranked.persona_id, ranked.source_column, ranked.standardized_difference
+from ranked
+inner join {{ query('column_positions') }} as positions using (source_column)
+where ranked.contrast_rank <= 6
+order by ranked.persona_id, positions.column_position
+
+-- name: persona_actions
+-- Support playbook actions for each persona's contrasts of at least settings.min_contrast SD, largest
+-- contrast first. A numeric column is below or above the cohort by the sign of its contrast; an ordered
+-- categorical column is "below" when its first declared level is more common in the persona than in
+-- the cohort, "above" when its last one is (unordered categories have no direction).
+with directed as (
+
+    select
+        profiles.persona_id,
+        profiles.source_column,
+        profiles.standardized_difference,
+        case
+            when profiles.level is null
+                then case when profiles.standardized_difference < 0 then 'below' else 'above' end
+            when profiles.standardized_difference > 0 and profiles.level = positions.declared_levels[1] then 'below'
+            when profiles.standardized_difference > 0 and profiles.level = positions.declared_levels[-1] then 'above'
+        end as direction,
+        case
+            when profiles.level is null then profiles.source_column
+            else format('{} more often {}', profiles.source_column, profiles.level)
+        end as contrast
+    from {{ ref('persona_profiles') }} as profiles
+    inner join {{ query('column_positions') }} as positions using (source_column)
+    where abs(profiles.standardized_difference) >= {{ settings.min_contrast }}
+
+)
+
+select
+    directed.persona_id,
+    directed.source_column,
+    directed.direction,
+    directed.contrast,
+    directed.standardized_difference,
+    playbook.action,
+    playbook.rationale
+from directed
+inner join {{ ref('support_playbook') }} as playbook using (source_column, direction)
+order by directed.persona_id, abs(directed.standardized_difference) desc, directed.source_column, playbook.action
+
+-- name: factor_space_sample
+-- A seeded uniform sample of at most settings.scatter_sample_size students (ordered by a hash of id and
+-- seed, so the same students on every build) with their persona and scores on the two largest factors.
+with sampled as (
+
+    select student_id, persona_id
+    from {{ ref('persona_assignments') }}
+    order by hash(student_id || ':' || {{ settings.sample_seed }}), student_id
+    limit {{ settings.scatter_sample_size }}
+
+),
+
+scores as (
+
+    unpivot (
+        select student_id, columns('^factor_[0-9]+$')
+        from {{ ref('student_factors') }}
+        semi join sampled using (student_id)
+    )
+    on columns('^factor_[0-9]+$')
+    into name factor value score
+
+)
+
+select
+    sampled.student_id,
+    sampled.persona_id,
+    max(scores.score) filter (where scores.factor = 'factor_1') as x,
+    max(scores.score) filter (where scores.factor = 'factor_2') as y
+from sampled
+inner join scores using (student_id)
+group by sampled.student_id, sampled.persona_id
+order by sampled.student_id
+
+-- name: persona_centres
+-- Each persona's centre on the two largest factors, with its display name for the legend.
+with centres as (
+
+    unpivot (select persona_id, columns('^factor_[0-9]+$') from {{ ref('int_persona_centroids') }})
+    on columns('^factor_[0-9]+$')
+    into name factor value score
+
+)
+
+select
+    personas.persona_id,
+    personas.display_name,
+    max(centres.score) filter (where centres.factor = 'factor_1') as x,
+    max(centres.score) filter (where centres.factor = 'factor_2') as y
+from {{ query('personas') }} as personas
+inner join centres using (persona_id)
+group by personas.persona_id, personas.display_name
+order by personas.persona_id
