@@ -86,7 +86,7 @@ def quality(database: Path, planted: Path) -> dict:
 
 def run_size(n_students: int, workdir: Path, keep_target: Path) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
-    variables = {"reports_dir": str(workdir / "reports")}
+    variables = {"reports_dir": str(workdir / "reports"), "exports_dir": str(workdir / "exports")}
     if n_students == 1000:
         planted = PROJECT_DIR / "tests" / "fixtures" / "planted_patterns.csv"
         generation = 0.0

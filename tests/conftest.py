@@ -44,8 +44,9 @@ def run_dbt(workdir: Path, command: str = "build", variables: dict | None = None
     """Run dbt in the project with the warehouse, target, logs and reports inside `workdir`."""
     workdir.mkdir(parents=True, exist_ok=True)
     database = workdir / "warehouse.duckdb"
-    args = [DBT, command, "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"), *extra_args]
-    args += ["--vars", json.dumps({"reports_dir": str(workdir / "reports"), **(variables or {})})]
+    args = [DBT, *command.split(), "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"), *extra_args]
+    args += ["--vars", json.dumps({"reports_dir": str(workdir / "reports"), "exports_dir": str(workdir / "exports"),
+                                   **(variables or {})})]
     env = {**os.environ, "PERSONAS_DB": str(database), "DBT_PROFILES_DIR": str(project_dir)}
     completed = subprocess.run(args, cwd=project_dir, env=env, capture_output=True, text=True)
     return DbtRun(completed.returncode, completed.stdout + completed.stderr, database)

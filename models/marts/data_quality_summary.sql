@@ -193,7 +193,7 @@ with_rates as (
         check_name,
         column_name,
         detail,
-        count,
+        count::bigint as count,
         denominator,
         count::double / nullif(denominator, 0) as rate,
         case when check_name = 'label_prevalence' then {{ wilson_lower('count', 'denominator') }} end as ci_lower,

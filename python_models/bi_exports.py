@@ -1,0 +1,30 @@
+"""Parquet files and a Tableau Hyper extract of the analyst-facing tables (published views for small cells)."""
+
+
+def model(dbt, session):
+    import json
+    from pathlib import Path
+
+    from student_personas import exports
+
+    settings = json.loads(dbt.config.get("export_settings"))
+    relations = {
+        "persona_summary": dbt.ref("persona_summary"),
+        "persona_profiles": dbt.ref("persona_profiles"),
+        "persona_assignments": dbt.ref("persona_assignments"),
+        "persona_stability": dbt.ref("persona_stability"),
+        "student_factors": dbt.ref("student_factors"),
+        "factors": dbt.ref("factors"),
+        "factor_loadings": dbt.ref("factor_loadings"),
+        "model_selection": dbt.ref("model_selection"),
+        "svd_comparison": dbt.ref("svd_comparison"),
+        "students_like_me": dbt.ref("students_like_me"),
+        "peer_profiles": dbt.ref("peer_profiles"),
+        "student_context_indicator": dbt.ref("student_context_indicator"),
+        "data_quality_summary": dbt.ref("data_quality_summary"),
+        "fairness_association": dbt.ref("fairness_association"),
+        "persona_outcome_context": dbt.ref("persona_outcome_context_published"),
+        "fairness_composition": dbt.ref("fairness_composition_published"),
+        "fairness_flag_parity": dbt.ref("fairness_flag_parity_published"),
+    }
+    return exports.write_exports(relations, Path(settings["exports_dir"]), settings["hyper"])

@@ -1,0 +1,91 @@
+"""The interfaces analysts and BI tools rely on: enforced contracts, docs, exposures and exports."""
+
+import json
+
+import duckdb
+import pandas as pd
+import pytest
+
+from conftest import PROJECT_DIR, run_dbt
+
+DYNAMIC_MARTS = {"student_factors", "student_factor_vectors"}  # one column per factor: no fixed contract
+RAW_SMALL_CELL_TABLES = {"persona_outcome_context", "fairness_composition", "fairness_flag_parity"}
+
+
+@pytest.fixture(scope="module")
+def manifest(builtin_build):
+    target = builtin_build.database.parent / "target"
+    return json.loads((target / "manifest.json").read_text())
+
+
+def marts(manifest):
+    return {node["name"]: node for node in manifest["nodes"].values()
+            if node["resource_type"] == "model" and node["original_file_path"].startswith("models/marts/")}
+
+
+def test_every_mart_has_an_enforced_contract_that_matches_the_warehouse(manifest, builtin_build):
+    found = marts(manifest)
+    assert len(found) >= 20
+    for name, node in found.items():
+        if name in DYNAMIC_MARTS:
+            assert not node["config"]["contract"]["enforced"], name
+            continue
+        assert node["config"]["contract"]["enforced"], name
+        declared = {column: spec["data_type"].upper() for column, spec in node["columns"].items()}
+        actual = dict(builtin_build.query(
+            "select column_name, data_type from information_schema.columns where table_name = ?", [name]))
+        assert declared == actual, name
+        assert "run_id" in declared, name
+
+
+def test_every_model_and_column_is_described(manifest):
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model":
+            continue
+        assert node["description"].strip(), node["name"]
+        for column, spec in node["columns"].items():
+            assert spec["description"].strip(), (node["name"], column)
+
+
+def test_exposures_describe_the_reports_and_the_bi_workbook(manifest):
+    exposures = {node["name"]: node for node in manifest["exposures"].values()}
+    assert set(exposures) == {"persona_reports", "bi_workbook"}
+    assert "model.student_personas.report_pages" in exposures["persona_reports"]["depends_on"]["nodes"]
+    assert "model.student_personas.bi_exports" in exposures["bi_workbook"]["depends_on"]["nodes"]
+
+
+def test_docs_generate_builds_a_static_site(builtin_build, tmp_path):
+    run = run_dbt(builtin_build.database.parent, command="docs generate", extra_args=["--static"])
+    assert run.returncode == 0, run.output[-3000:]
+    site = (builtin_build.database.parent / "target" / "static_index.html").read_text()
+    assert "persona_summary" in site and "students_like_me" in site
+
+
+def test_exports_hold_the_safe_tables_in_parquet_and_hyper(builtin_build):
+    exports = builtin_build.database.parent / "exports"
+    parquet = {path.stem: path for path in (exports / "parquet").glob("*.parquet")}
+    assert {"persona_summary", "persona_assignments", "student_factors", "students_like_me",
+            "fairness_composition", "fairness_flag_parity", "persona_outcome_context"} <= set(parquet)
+    manifest = builtin_build.frame("select * from bi_exports").set_index("path")
+    for name, path in parquet.items():
+        assert manifest.loc[str(path), "rows"] == duckdb.sql(f"select count(*) from '{path}'").fetchall()[0][0]
+    # The small-cell tables are exported only as their published views.
+    for name in RAW_SMALL_CELL_TABLES:
+        exported = duckdb.sql(f"select * from '{parquet[name]}'").df()
+        published = builtin_build.frame(f"select * from {name}_published")
+        assert list(exported.columns) == list(published.columns)
+        for column in exported.columns:
+            if exported[column].dtype == object:
+                shown = pd.to_numeric(exported[column], errors="coerce")
+                assert not ((shown > 0) & (shown < 10) & exported[column].str.fullmatch(r"\d+").fillna(False)).any()
+    assert duckdb.sql(f"select typeof(top_features) from '{parquet['factors']}' limit 1").fetchall()[0][0] == "VARCHAR"
+
+    from tableauhyperapi import Connection, HyperProcess, TableName, Telemetry
+    with HyperProcess(telemetry=Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU,
+                      parameters={"log_dir": str(exports)}) as hyper:
+        with Connection(hyper.endpoint, str(exports / "student_personas.hyper")) as connection:
+            tables = {name.name.unescaped for name in connection.catalog.get_table_names("Extract")}
+            assert tables == set(parquet)
+            assert connection.execute_scalar_query('select count(*) from "Extract"."persona_assignments"') == 1000
+            assert connection.catalog.get_table_definition(TableName("Extract", "persona_summary")).column_count == len(
+                builtin_build.query("describe persona_summary"))
