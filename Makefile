@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | md5sum | cut -c1-12)
 
-.PHONY: run test install browser bench clean
+.PHONY: run test install browser bench score clean
 
 install: $(INSTALLED)
 
@@ -30,11 +30,19 @@ browser:
 test: $(INSTALLED) browser
 	$(BIN)/python -m pytest
 
+# Score new students with the stored, reviewed persona model (no refit; existing tables untouched):
+#   make score STUDENTS=path/to/new_students.csv [MODEL_VERSION=pm-...]
+score: $(INSTALLED)
+	@test -n "$(STUDENTS)" || { echo "usage: make score STUDENTS=path/to/new_students.csv [MODEL_VERSION=pm-...]"; exit 2; }
+	$(BIN)/dbt build --select tag:scoring \
+	  --vars '{score_students_path: "$(STUDENTS)", persona_model_version: "$(or $(MODEL_VERSION),latest)"}'
+
 # Benchmarks print figures (never timed tests): the full refresh at 1k, 10k, 100k and 1M students, and
 # the warehouse against the notebook's pipeline at 30k. See docs/benchmarks.md.
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/refresh.py
 	$(BIN)/python benchmarks/compare_notebook.py --students 30000
+	$(BIN)/python benchmarks/scoring.py --fit 100000 --score 10000
 
 clean:
 	rm -rf target logs reports/out .pytest_cache

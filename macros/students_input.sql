@@ -3,17 +3,23 @@
   names the offending column.
 -#}
 
+{% macro file_input(path, extra_options='') -%}
+  {#- A student file: CSV with sniffed dialect (every column as text), or Parquet. `extra_options` adds
+      read_csv options (diagnostics only). -#}
+  {%- if (path | lower).endswith('.parquet') -%}
+    read_parquet({{ sql_string(path) }})
+  {%- else -%}
+    read_csv({{ sql_string(path) }}, all_varchar = true, header = true, auto_detect = true{{ extra_options }},
+        encoding = {{ sql_string(var('csv_encoding', 'utf-8')) }})
+  {%- endif -%}
+{%- endmacro %}
+
+
 {% macro students_input(extra_options='') -%}
-  {#- The user's file when var students_path is set (CSV with sniffed dialect, or Parquet), else the seed.
-      `extra_options` adds read_csv options (diagnostics only). -#}
+  {#- The user's file when var students_path is set, else the built-in seed. -#}
   {%- set path = var('students_path', none) -%}
   {%- if path -%}
-    {%- if (path | lower).endswith('.parquet') -%}
-      read_parquet({{ sql_string(path) }})
-    {%- else -%}
-      read_csv({{ sql_string(path) }}, all_varchar = true, header = true, auto_detect = true{{ extra_options }},
-          encoding = {{ sql_string(var('csv_encoding', 'utf-8')) }})
-    {%- endif -%}
+    {{ file_input(path, extra_options) }}
   {%- else -%}
     {{ ref('raw_students') }}
   {%- endif -%}
@@ -65,16 +71,7 @@
   -#}
   {%- if not execute -%}{{ return([]) }}{%- endif -%}
   {%- set source_label = students_input_label() -%}
-  {%- set described = run_query("describe select * from " ~ students_input()) -%}
-  {%- set columns = described.columns[0].values() | list -%}
-  {%- set first_row = run_query("select count(*) from (select 1 from " ~ students_input() ~ " limit 1)") -%}
-  {%- if first_row.columns[0].values()[0] == 0 -%}
-    {%- if columns == ['column0'] -%}
-      {{ exceptions.raise_compiler_error("student-personas input: " ~ source_label ~ " is empty (no header and no rows).") }}
-    {%- endif -%}
-    {{ exceptions.raise_compiler_error("student-personas input: " ~ source_label ~ " has a header ("
-        ~ columns | join(", ") ~ ") but no data rows.") }}
-  {%- endif -%}
+  {%- set columns = readable_input_columns(students_input(), source_label) -%}
   {%- for reserved in ['source_row_number', 'student_id'] -%}
     {%- if reserved in columns and var('id_column') != reserved -%}
       {{ exceptions.raise_compiler_error("student-personas input: column '" ~ reserved ~ "' in " ~ source_label
@@ -90,17 +87,7 @@
   {%- do checked.append(('range_rules', (var('range_rules', {}) or {}).keys() | list)) -%}
   {%- for var_name, declared in checked -%}
     {%- for column in declared -%}
-      {%- if column not in columns -%}
-        {%- do explain_malformed_rows(columns, source_label) -%}
-        {%- set near = [] -%}
-        {%- for found in columns -%}
-          {%- if (found | lower) == (column | lower) -%}{%- do near.append(found) -%}{%- endif -%}
-        {%- endfor -%}
-        {{ exceptions.raise_compiler_error(
-            "student-personas input: column '" ~ column ~ "' (declared in " ~ var_name ~ ") is not in "
-            ~ source_label ~ "." ~ (" Did you mean '" ~ near[0] ~ "'?" if near else "")
-            ~ " Columns found: " ~ columns | join(", ") ~ ".") }}
-      {%- endif -%}
+      {%- do require_input_column(column, var_name, columns, source_label, var('students_path', none)) -%}
     {%- endfor -%}
   {%- endfor -%}
   {%- do declared_roles() -%}
@@ -108,15 +95,47 @@
 {% endmacro %}
 
 
-{% macro explain_malformed_rows(columns, source_label) %}
+{% macro readable_input_columns(source_sql, source_label) %}
+  {#- The column names of an input, after checking it has a header and at least one data row. -#}
+  {%- set described = run_query("describe select * from " ~ source_sql) -%}
+  {%- set columns = described.columns[0].values() | list -%}
+  {%- set first_row = run_query("select count(*) from (select 1 from " ~ source_sql ~ " limit 1)") -%}
+  {%- if first_row.columns[0].values()[0] == 0 -%}
+    {%- if columns == ['column0'] -%}
+      {{ exceptions.raise_compiler_error("student-personas input: " ~ source_label ~ " is empty (no header and no rows).") }}
+    {%- endif -%}
+    {{ exceptions.raise_compiler_error("student-personas input: " ~ source_label ~ " has a header ("
+        ~ columns | join(", ") ~ ") but no data rows.") }}
+  {%- endif -%}
+  {{ return(columns) }}
+{% endmacro %}
+
+
+{% macro require_input_column(column, declared_in, columns, source_label, path) %}
+  {#- Fail naming `column` (and listing the columns found) when the input lacks it. -#}
+  {%- if column not in columns -%}
+    {%- do explain_malformed_rows(columns, source_label, path) -%}
+    {%- set near = [] -%}
+    {%- for found in columns -%}
+      {%- if (found | lower) == (column | lower) -%}{%- do near.append(found) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error(
+        "student-personas input: column '" ~ column ~ "' (declared in " ~ declared_in ~ ") is not in "
+        ~ source_label ~ "." ~ (" Did you mean '" ~ near[0] ~ "'?" if near else "")
+        ~ " Columns found: " ~ columns | join(", ") ~ ".") }}
+  {%- endif -%}
+{% endmacro %}
+
+
+{% macro explain_malformed_rows(columns, source_label, path) %}
   {#-
     DuckDB's CSV sniffer falls back to reading a single column when some row has a different number of
     fields than the header. When that is what happened, fail with the offending lines instead of a
     confusing "column not found" (the build stops rather than drop a row).
   -#}
-  {%- if var('students_path', none) and columns | length == 1
+  {%- if path and columns | length == 1
         and (',' in columns[0] or ';' in columns[0] or '\t' in columns[0] or '|' in columns[0]) -%}
-    {%- do run_query("select count(*) from " ~ students_input(extra_options=', store_rejects = true')) -%}
+    {%- do run_query("select count(*) from " ~ file_input(path, extra_options=', store_rejects = true')) -%}
     {%- set rejected = run_query(
         "select line, error_message, csv_line from reject_errors order by line limit 5") -%}
     {%- if rejected.rows | length > 0 -%}

@@ -3,13 +3,14 @@
     One SQL expression for one column: null when the cell passes, else a struct
     {column_name, check_name, reason} for its first failed check. '' when the column has no checks.
     Required cells (id, label, features) must be present; features and ranged columns must be finite
-    numbers within their range; declared levels and label values are enforced.
+    numbers within their range; allowed levels (declared, or those a stored model was fitted on) and
+    label values are enforced.
   -#}
   {%- set name = column.column_name -%}
   {%- set value = sql_identifier(name) -%}
   {%- set number = 'try_cast(' ~ value ~ ' as double)' -%}
   {%- set has_range = column.range_min is not none or column.range_max is not none -%}
-  {%- set declared_levels = (var('categorical_columns', {}) or {}).get(name) or [] -%}
+  {%- set allowed_levels = column.allowed_levels or [] -%}
   {%- if has_range and column.kind == 'categorical' -%}
     {{ exceptions.raise_compiler_error("student-personas configuration: range_rules has a rule for '" ~ name
         ~ "', which is a categorical column; remove the rule or the categorical declaration.") }}
@@ -50,12 +51,18 @@
         "format('{} is {}, above the allowed maximum {}', "
             ~ sql_string(name) ~ ", " ~ value ~ ", " ~ sql_string('%g' % column.range_max) ~ ")")) -%}
   {%- endif -%}
-  {%- if column.role == 'feature' and declared_levels -%}
+  {%- if column.role == 'feature' and allowed_levels and column.levels_source == 'model' -%}
     {%- do branches.append((
-        value ~ ' not in (select unnest(' ~ sql_string_list(declared_levels) ~ '))',
+        value ~ ' not in (select unnest(' ~ sql_string_list(allowed_levels) ~ '))',
+        'unknown_level',
+        "format('{} is ''{}'', a level the persona model was not fitted on (its levels: {})', "
+            ~ sql_string(name) ~ ", " ~ value ~ ", " ~ sql_string(allowed_levels | join(', ')) ~ ")")) -%}
+  {%- elif column.role == 'feature' and allowed_levels -%}
+    {%- do branches.append((
+        value ~ ' not in (select unnest(' ~ sql_string_list(allowed_levels) ~ '))',
         'undeclared_level',
         "format('{} is ''{}'', not one of the declared levels: {}', "
-            ~ sql_string(name) ~ ", " ~ value ~ ", " ~ sql_string(declared_levels | join(', ')) ~ ")")) -%}
+            ~ sql_string(name) ~ ", " ~ value ~ ", " ~ sql_string(allowed_levels | join(', ')) ~ ")")) -%}
   {%- endif -%}
   {%- if branches -%}
     case

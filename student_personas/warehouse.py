@@ -39,11 +39,17 @@ def feature_matrix(relation) -> tuple[np.ndarray, np.ndarray]:
     return ids, np.ascontiguousarray(matrix, dtype=np.float64)
 
 
+def long_matrix(relation, row_key: str, column_key: str, value: str) -> tuple[np.ndarray, np.ndarray]:
+    """(row keys, matrix) from a long relation with one row per (row_key, column_key) pair."""
+    table = relation.order(f"{row_key}, {column_key}").to_arrow_table()
+    keys = pc.unique(table.column(row_key)).to_numpy(zero_copy_only=False)
+    values = table.column(value).to_numpy(zero_copy_only=False).astype(np.float64)
+    return keys, values.reshape(len(keys), -1)
+
+
 def loadings_matrix(relation) -> np.ndarray:
     """Factors × features loadings from a long (factor_id, feature_index, loading) relation."""
-    table = relation.order("factor_id, feature_index").to_arrow_table()
-    n_factors = int(pc.max(table.column("factor_id")).as_py())
-    return table.column("loading").to_numpy(zero_copy_only=False).astype(np.float64).reshape(n_factors, -1)
+    return long_matrix(relation, "factor_id", "feature_index", "loading")[1]
 
 
 def wide_matrix(relation, key: str, prefix: str) -> tuple[np.ndarray, np.ndarray]:

@@ -36,6 +36,13 @@ def test_loadings_matrix_from_long_rows(connection):
     assert np.array_equal(warehouse.loadings_matrix(relation), [[0.1, 0.2], [0.5, 0.6]])
 
 
+def test_long_matrix_keys_rows_in_order(connection):
+    relation = connection.sql(
+        "select * from (values (7, 2, 0.5::double), (3, 1, 0.1), (7, 1, 0.4), (3, 2, 0.2)) t(persona_id, factor_id, value)")
+    keys, matrix = warehouse.long_matrix(relation, "persona_id", "factor_id", "value")
+    assert keys.tolist() == [3, 7] and np.array_equal(matrix, [[0.1, 0.2], [0.4, 0.5]])
+
+
 def test_selection_table_and_chosen_value(connection):
     table = warehouse.selection_table("kmeans_k", "k", [2, 3], {"silhouette": np.array([0.2, 0.5])},
                                       chosen=3, rule="highest", sample_size=10)
