@@ -126,8 +126,8 @@ def masked_nmf(
     relative decrease of the visible-entry loss over 10 iterations falls below `tol`."""
     visible_float = visible.astype(np.float64)
     column_means = (x * visible_float).sum(axis=0) / np.maximum(visible_float.sum(axis=0), 1.0)
-    start, w = _fit_nmf(np.where(visible, x, column_means), rank, seed, max_iter=50)
-    w, h = w + _EPS, start.components_ + _EPS
+    fitted, w = _fit_nmf(np.where(visible, x, column_means), rank, seed, max_iter=50)
+    w, h = w + _EPS, fitted.components_ + _EPS
     x_visible = x * visible_float
     previous_loss = np.inf
     for iteration in range(max_iter):
@@ -141,6 +141,15 @@ def masked_nmf(
     return w, h
 
 
+def heldout_predictions(x: np.ndarray, visible: np.ndarray, w: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """The reconstruction, clipped to each column's range over the visible entries. Encoded features are
+    bounded, and a row that lost several entries to the fold can extrapolate far outside that range (seen:
+    predictions near 2 for a [0, 1] feature); clipping keeps such extrapolations from deciding the rank."""
+    low = np.where(visible, x, np.inf).min(axis=0)
+    high = np.where(visible, x, -np.inf).max(axis=0)
+    return np.clip(w @ h, low, high)
+
+
 def entry_folds(shape: tuple[int, int], n_folds: int, seed: int) -> np.ndarray:
     """Assign every matrix entry to one of `n_folds` folds, uniformly at random (seeded)."""
     return np.random.default_rng(seed).integers(0, n_folds, size=shape)
@@ -149,7 +158,9 @@ def entry_folds(shape: tuple[int, int], n_folds: int, seed: int) -> np.ndarray:
 def sweep_ranks(x: np.ndarray, ranks, n_folds: int, seed: int) -> RankSweep:
     """Training error (the notebook's criterion) and masked-entry cross-validated error for every rank,
     and the rank with the lowest mean held-out error (the smaller rank on ties). The training error is
-    reported for comparison only, so its fits stop after 200 iterations (it still falls with every rank)."""
+    reported for comparison only, so its fits stop after 200 iterations (it still falls with every rank).
+    Measured on the built-in patterns at 100,000 students: with 5,000 sampled rows the choice was rank 4 on
+    16 of 16 seeded samples (3 or 5 folds); with 3,000 rows some samples chose rank 3."""
     ranks = np.array([r for r in ranks if r < x.shape[1]], dtype=int)
     if ranks.size == 0:
         raise ValueError(f"no rank in the sweep is below the number of features ({x.shape[1]})")
@@ -159,9 +170,9 @@ def sweep_ranks(x: np.ndarray, ranks, n_folds: int, seed: int) -> RankSweep:
         training.append(_fit_nmf(x, int(rank), seed, max_iter=200)[0].reconstruction_err_ / x.shape[0])
         fold_errors = []
         for fold in range(n_folds):
-            hidden = folds == fold
-            w, h = masked_nmf(x, ~hidden, int(rank), seed)
-            fold_errors.append(float(((x - w @ h)[hidden] ** 2).mean()))
+            visible = folds != fold
+            w, h = masked_nmf(x, visible, int(rank), seed)
+            fold_errors.append(float(((x - heldout_predictions(x, visible, w, h))[~visible] ** 2).mean()))
         means.append(np.mean(fold_errors))
         errors.append(np.std(fold_errors, ddof=1) / np.sqrt(n_folds) if n_folds > 1 else 0.0)
     means, errors = np.array(means), np.array(errors)
@@ -171,7 +182,7 @@ def sweep_ranks(x: np.ndarray, ranks, n_folds: int, seed: int) -> RankSweep:
         heldout_mse=means,
         heldout_se=errors,
         chosen_rank=int(ranks[int(np.argmin(means))]),
-        rule=f"lowest mean {n_folds}-fold masked-entry held-out MSE",
+        rule=f"lowest mean {n_folds}-fold masked-entry held-out MSE (predictions clipped to the observed range)",
     )
 
 

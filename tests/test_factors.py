@@ -44,6 +44,14 @@ def test_masked_nmf_only_fits_visible_entries():
     assert np.abs((w @ h) - x)[~visible].max() < 0.1  # predicted from the other entries, not the 100s
 
 
+def test_heldout_predictions_are_clipped_to_the_visible_range():
+    x = np.array([[0.0, 0.5], [1.0, 0.2], [0.4, 0.9]])
+    visible = np.array([[True, True], [True, False], [True, True]])
+    w, h = np.array([[2.0], [0.5], [1.0]]), np.array([[1.0, 1.0]])  # reconstruction up to 2.0
+    predicted = factors.heldout_predictions(x, visible, w, h)
+    assert np.allclose(predicted, [[1.0, 0.9], [0.5, 0.5], [1.0, 0.9]])  # column 2's visible range is [0.5, 0.9]
+
+
 def test_nndsvda_is_non_negative_deterministic_and_without_zeros():
     x = planted_low_rank()
     w, h = factors.nndsvda(x, 4)
