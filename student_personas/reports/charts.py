@@ -1,17 +1,26 @@
 """Charts for report pages, drawn with matplotlib and returned as inline SVG text.
 
-Every function takes plain data (sequences or arrays already computed from warehouse tables), draws one
-figure and returns its ``<svg>`` element, ready to place in a page. Figures are built with the object
-API (no pyplot state, so rendering is safe in dbt's threads). Text stays literal: matplotlib's math
-parser is off, so a column named ``cost_$`` is drawn as written. Each SVG's element ids start with the
-caller's ``chart_id``: ids are then stable from run to run and unique among the charts of a page.
+Every ``*_svg`` function takes plain data (sequences or arrays already computed from warehouse tables),
+draws one figure and returns its ``<svg>`` element, ready to place in a page. Figures are built with the
+object API (no pyplot state, so rendering is safe in dbt's threads). Text stays literal: matplotlib's math
+parser is off, so a column named ``cost_$`` is drawn as written. Text is SVG text, not glyph outlines: the
+browser draws it with the same font (DejaVu Sans, which ships with matplotlib and Debian; readers without
+it get Arial or Helvetica, which are narrower, so text still fits the layout computed for DejaVu Sans).
+Each SVG's element ids start with the caller's ``chart_id``: ids are then stable from run to run and unique
+among the charts of a page.
+
+A :class:`Chart` is one such call as plain data, so :func:`draw_charts` can draw a page's charts in
+worker processes.
 """
 
 from __future__ import annotations
 
 import io
+import multiprocessing
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 
 import matplotlib
 import numpy as np
@@ -30,8 +39,10 @@ GROUP_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"
 
 STYLE = {
     "text.parse_math": False,
-    "svg.fonttype": "path",
-    "font.family": "DejaVu Sans",
+    # Text as <text> elements, not glyph outlines: pages half the size or less, and a little faster to draw.
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
     "font.size": 9,
     "axes.titlesize": 10,
     "axes.titleweight": "bold",
@@ -50,6 +61,48 @@ STYLE = {
     "xtick.labelsize": 8,
     "ytick.labelsize": 8,
 }
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart to draw: a ``*_svg`` function of this module with its arguments (``chart_id`` aside).
+
+    Plain, picklable data, so a page can be rendered with a placeholder where each chart goes and the
+    charts drawn afterwards, in worker processes (:func:`draw_charts`)."""
+
+    function: Callable[..., str]
+    chart_id: str
+    args: tuple = ()
+    kwargs: Mapping = field(default_factory=dict)
+
+    @property
+    def placeholder(self) -> str:
+        """What marks the chart's place in a page until it is drawn (an HTML comment, which escaped data
+        can never produce)."""
+        return f"<!-- chart {self.chart_id} -->"
+
+    def svg(self) -> str:
+        """Draw the chart."""
+        return self.function(*self.args, **self.kwargs, chart_id=self.chart_id)
+
+
+def draw_charts(charts: Sequence[Chart], processes: int = 1) -> dict[str, str]:
+    """Every chart's SVG by chart id, drawn in up to ``processes`` worker processes (one: here).
+
+    Drawing is pure Python in matplotlib and holds the GIL, so threads would not help; processes do. They
+    are forked: a forkserver or spawned worker would first import the caller's ``__main__`` (dbt's command
+    line, about two seconds) and matplotlib again. The dbt process has other threads, and a forked child only
+    gets the forking one, so a lock another thread held would stay held in the child; the workers only
+    unpickle a chart, draw it with matplotlib and numpy and send the SVG back (never touching DuckDB or
+    dbt), and the locks they do take (imports, logging, the allocator) are reset in a forked child by
+    Python and the C library. An SVG depends only on its chart's arguments and id, so the result is the
+    same however many processes draw it.
+    """
+    workers = min(processes, len(charts))
+    if workers <= 1:
+        return {chart.chart_id: chart.svg() for chart in charts}
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return dict(zip([chart.chart_id for chart in charts], pool.map(Chart.svg, charts)))
 
 
 def _new_figure(width: float, height: float) -> Figure:
