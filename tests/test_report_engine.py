@@ -127,6 +127,8 @@ def test_a_failing_query_names_page_and_query_and_cleans_up(connection):
     (0.0002, "percent", "<0.1%"),
     (0.0, "percent", "0.0%"),
     (1, "percent", "100.0%"),
+    (0.0123, "points", "+1.2 pts"),
+    (-0.004, "points", "−0.4 pts"),
     (2.924, "number", "2.92"),
     (12345.678, "number", "12,345.68"),
     (-0.001, "number", "0.00"),
@@ -189,6 +191,12 @@ def test_long_rows_become_a_matrix_with_withheld_cells_labelled():
     assert cell_text == [["1.23", "<10", ""], ["", "0.50", ""]]
 
 
+def test_matrix_cells_read_in_the_requested_format():
+    rows = [{"persona": "A", "tier": "GREEN", "share": 0.7869, "note": None},
+            {"persona": "A", "tier": "RED", "share": None, "note": "suppressed"}]
+    assert matrix_from_rows(rows, "persona", "tier", "share", "note", kind="percent")[3] == [["78.7%", "suppressed"]]
+
+
 def test_a_radar_needs_three_spokes():
     components = Components("p")
     with pytest.raises(ValueError, match="at least three spokes, got 2"):
@@ -245,6 +253,9 @@ def test_every_chart_function_returns_valid_svg():
                             chart_id="i"),
         charts.grouped_bar_svg(["Gender", "SES"], [("V", [0.08, 0.05]), ("corrected V", [0.05, 0.0])], title="V",
                                x_label="V", chart_id="v"),
+        charts.dot_comparison_svg(["GPA", "Age", "Hours"], [("student 7", [0.7, -3.2, None]), ("peers", [1.1, -0.4, 0.2])],
+                                  limit=2.5, title="student vs peers", x_label="SD", reference_label="cohort",
+                                  chart_id="c"),
     ]
     for svg in svgs:
         _parsed_svg(svg)

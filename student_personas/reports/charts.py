@@ -357,8 +357,9 @@ def interval_svg(labels: Sequence[str], rates: Sequence[float | None], lower: Se
                  upper: Sequence[float | None], *, reference: float | None, reference_label: str,
                  notes: Sequence[str | None], title: str, x_label: str, chart_id: str) -> str:
     """Rates with their confidence intervals as horizontal error bars, first label on top, and a
-    vertical reference line (the overall rate). A row without a rate shows its note instead of a bar,
-    so a withheld figure is visibly withheld rather than missing."""
+    vertical reference line (the overall rate) labelled above the first row, where no bar can hide it. A
+    row without a rate shows its note instead of a bar, so a withheld figure is visibly withheld rather
+    than missing."""
     positions = np.arange(len(labels))
     with matplotlib.rc_context(STYLE):
         figure = _new_figure(4.6 + 0.058 * max((len(str(label)) for label in labels), default=0),
@@ -375,12 +376,16 @@ def interval_svg(labels: Sequence[str], rates: Sequence[float | None], lower: Se
                           markersize=5, capsize=3, linewidth=1.6)
             axes.annotate(f"{rate:.1%}", (high, position), xytext=(4, 0), textcoords="offset points", va="center",
                           fontsize=7.5, color=TEXT)
+        right = min(highest * 1.25, 1.0)  # a rate never exceeds 100%; value labels may sit beyond the axes
         if reference is not None:
-            axes.axvline(reference, color=ACCENT, linewidth=1.3, linestyle="--", label=reference_label)
-            axes.legend(loc="lower right", fontsize=7.5, frameon=False)
+            axes.axvline(reference, color=ACCENT, linewidth=1.3, linestyle="--")
+            right_half = reference > right / 2
+            axes.annotate(reference_label, (reference, -1.0), xytext=(-4 if right_half else 4, 0),
+                          textcoords="offset points", ha="right" if right_half else "left", va="center",
+                          fontsize=7.5, color=ACCENT)
         axes.set_yticks(positions, [str(label) for label in labels])
-        axes.set_ylim(len(labels) - 0.4, -0.6)
-        axes.set_xlim(0, highest * 1.25)
+        axes.set_ylim(len(labels) - 0.4, -1.4 if reference is not None else -0.6)
+        axes.set_xlim(0, right)
         axes.xaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=0 if highest > 0.05 else 1))
         axes.grid(False, axis="y")
         axes.set_title(title)
@@ -411,6 +416,36 @@ def grouped_bar_svg(labels: Sequence[str], series: Sequence[tuple[str, Sequence[
         axes.set_xlim(0, max(highest * 1.25, 0.1))
         axes.grid(False, axis="y")
         axes.legend(loc="lower right", fontsize=7.5, frameon=False)
+        axes.set_title(title)
+        axes.set_xlabel(x_label)
+        return _svg_text(figure, chart_id)
+
+
+def dot_comparison_svg(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *, limit: float,
+                       title: str, x_label: str, reference_label: str, chart_id: str) -> str:
+    """One row per label (first on top) with a dot per ``(name, values)`` series, the dots of a row joined
+    by a line, against a dashed reference line at 0: a student and their peers in standard deviations from
+    the cohort mean, say. Values beyond ±``limit`` are drawn at the limit (the caller's table gives the
+    exact figures); a missing value draws no dot."""
+    positions = np.arange(len(labels))
+    values = np.clip(np.array([list(values) for _, values in series], dtype=float).reshape(len(series), len(labels)),
+                     -limit, limit)
+    markers = ["o", "D", "s", "^"]
+    with matplotlib.rc_context(STYLE):
+        figure = _new_figure(5.6, 1.6 + 0.34 * max(len(labels), 1))
+        axes = figure.add_subplot()
+        axes.axvline(0, color=TEXT, linewidth=1, linestyle="--", label=reference_label, zorder=1)
+        drawn = np.isfinite(values).any(axis=0)
+        axes.hlines(positions[drawn], np.nanmin(values[:, drawn], axis=0), np.nanmax(values[:, drawn], axis=0),
+                    color=GRID, linewidth=3, zorder=2)
+        for index, (name, _) in enumerate(series):
+            axes.scatter(values[index], positions, s=34, marker=markers[index % len(markers)],
+                         color=GROUP_COLORS[index % len(GROUP_COLORS)], label=name, zorder=3)
+        axes.set_yticks(positions, [str(label).replace("_", " ") for label in labels])
+        axes.set_ylim(len(labels) - 0.5, -0.5)
+        axes.set_xlim(-limit * 1.05, limit * 1.05)
+        axes.grid(False, axis="y")
+        axes.legend(loc="upper left", bbox_to_anchor=(0, -0.2), ncol=1, fontsize=7.5, frameon=False)
         axes.set_title(title)
         axes.set_xlabel(x_label)
         return _svg_text(figure, chart_id)

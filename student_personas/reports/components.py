@@ -68,11 +68,12 @@ def bivariate(statistics: Iterable[Mapping], sample: pd.DataFrame) -> list[Bivar
     return pairs
 
 
-def matrix_from_rows(rows: Iterable[Mapping], row: str, column: str, value: str, missing_text: str | None = None
-                     ) -> tuple[list[str], list[str], np.ndarray, list[list[str]]]:
+def matrix_from_rows(rows: Iterable[Mapping], row: str, column: str, value: str, missing_text: str | None = None,
+                     kind: str = "number") -> tuple[list[str], list[str], np.ndarray, list[list[str]]]:
     """A long table as a matrix: row and column labels in order of first appearance, the values (NaN where a
-    cell is absent or null) and each cell's text: the value with two decimals, or for a null value the row's
-    ``missing_text`` column (so a withheld cell can read "<10"); absent cells read ""."""
+    cell is absent or null) and each cell's text: the value formatted as ``kind`` (see :func:`format_value`;
+    two decimals by default), or for a null value the row's ``missing_text`` column (so a withheld cell can
+    read "<10"); absent cells read ""."""
     rows = list(rows)
     row_labels = list(dict.fromkeys(str(item[row]) for item in rows))
     column_labels = list(dict.fromkeys(str(item[column]) for item in rows))
@@ -87,7 +88,7 @@ def matrix_from_rows(rows: Iterable[Mapping], row: str, column: str, value: str,
             cell_text[i][j] = "" if note is None else str(note)
         else:
             matrix[i, j] = item[value]
-            cell_text[i][j] = f"{item[value]:.2f}"
+            cell_text[i][j] = format_value(item[value], kind)
     return row_labels, column_labels, matrix, cell_text
 
 
@@ -116,6 +117,7 @@ class Components:
             "radar": self.radar,
             "intervals": self.intervals,
             "grouped_bars": self.grouped_bars,
+            "dot_comparison": self.dot_comparison,
         }
 
     def _figure(self, function, *args, label: str, caption: str | None = None, **kwargs) -> Markup:
@@ -192,12 +194,13 @@ class Components:
         return self._figure(charts.heatmap_svg, matrix, labels, title=title, colorbar_label=colorbar_label, label=title)
 
     def matrix_heatmap(self, rows: Iterable[Mapping], row: str, column: str, value: str, *, title: str,
-                       colorbar_label: str, scale: str, missing_text: str | None = None,
+                       colorbar_label: str, scale: str, missing_text: str | None = None, kind: str = "number",
                        caption: str | None = None) -> Markup:
         """A heatmap of a long table, one cell per row at (``row``, ``column``), both in order of first
-        appearance, coloured by ``value`` on ``scale`` (see :data:`charts.HEATMAP_SCALES`). A cell whose
-        value is null shows the row's ``missing_text`` column (such as a published count "<10")."""
-        row_labels, column_labels, matrix, cell_text = matrix_from_rows(rows, row, column, value, missing_text)
+        appearance, coloured by ``value`` on ``scale`` (see :data:`charts.HEATMAP_SCALES`) and annotated
+        with it formatted as ``kind``. A cell whose value is null shows the row's ``missing_text`` column
+        (such as a published count "<10")."""
+        row_labels, column_labels, matrix, cell_text = matrix_from_rows(rows, row, column, value, missing_text, kind)
         return self._figure(charts.heatmap_svg, matrix, row_labels, column_labels, title=title,
                             colorbar_label=colorbar_label, scale=scale, cell_text=cell_text, label=title,
                             caption=caption)
@@ -244,6 +247,16 @@ class Components:
             [item[lower] for item in rows], [item[upper] for item in rows], reference=reference,
             reference_label=reference_label, notes=[item[note] for item in rows], title=title, x_label=x_label,
             label=title, caption=caption)
+
+    def dot_comparison(self, rows: Iterable[Mapping], label: str, series: Mapping[str, str], *, limit: float,
+                       title: str, x_label: str, reference_label: str, caption: str | None = None) -> Markup:
+        """Dots per row on a shared scale, one per ``series`` (legend label → column), against a reference
+        line at 0: e.g. a student and their peers in standard deviations from the cohort mean."""
+        rows = list(rows)
+        return self._figure(
+            charts.dot_comparison_svg, [item[label] for item in rows],
+            [(name, [item[key] for item in rows]) for name, key in series.items()], limit=limit, title=title,
+            x_label=x_label, reference_label=reference_label, label=title, caption=caption)
 
     def grouped_bars(self, rows: Iterable[Mapping], label: str, series: Mapping[str, str], *, title: str,
                      x_label: str, caption: str | None = None) -> Markup:
