@@ -222,8 +222,10 @@ def heatmap_svg(matrix: np.ndarray, row_labels: Sequence[str], column_labels: Se
                     text = cell_text[row][column] if cell_text is not None else (
                         f"{value:.2f}" if np.isfinite(value) else "")
                     background = cmap(norm(value)) if np.isfinite(value) else colors.to_rgba(MISSING_CELL)
+                    # Inside its cell, so left out of the layout: measuring every cell twice is most of
+                    # a large heatmap's layout time and cannot move a margin.
                     axes.text(column, row, text, ha="center", va="center", fontsize=6.5,
-                              color="white" if _luminance(background) < 0.5 else TEXT)
+                              color="white" if _luminance(background) < 0.5 else TEXT, in_layout=False)
         colorbar = figure.colorbar(image, ax=axes, shrink=0.7)
         colorbar.set_label(colorbar_label)
         if scale == "ratio":
