@@ -347,28 +347,30 @@ inner join cohort using (source_column)
 inner join {{ query('column_positions') }} as positions using (source_column)
 order by positions.column_position
 
--- name: like_me_peers_per_student
--- For every student, how many of their most similar students share their persona.
-select
-    assignments.persona_id,
-    count(*) filter (where like_me.neighbour_persona_id = assignments.persona_id) as peers_in_own_persona,
-    count(*) as peers
-from {{ ref('students_like_me') }} as like_me
-inner join {{ ref('persona_assignments') }} as assignments using (student_id)
-group by like_me.student_id, assignments.persona_id
-
 -- name: like_me_by_persona
--- Per persona: the mean and median share of a student's most similar students who share their persona,
--- and the share of students whose similar students all do, or at most half of them do.
+-- Per persona: for each student, the share of their most similar students who share their persona; then
+-- its mean and median, and the share of students whose similar students all do, or at most half of them do.
+with per_student as (
+
+    select
+        assignments.persona_id,
+        count(*) filter (where like_me.neighbour_persona_id = assignments.persona_id) as peers_in_own_persona,
+        count(*) as peers
+    from {{ ref('students_like_me') }} as like_me
+    inner join {{ ref('persona_assignments') }} as assignments using (student_id)
+    group by like_me.student_id, assignments.persona_id
+
+)
+
 select
     personas.persona_id,
     personas.display_name,
     count(*) as n_students,
-    avg(peers.peers_in_own_persona / peers.peers) as mean_share,
-    median(peers.peers_in_own_persona / peers.peers) as median_share,
-    avg((peers.peers_in_own_persona = peers.peers)::double) as all_in_own_persona,
-    avg((2 * peers.peers_in_own_persona <= peers.peers)::double) as at_most_half_in_own_persona
-from {{ query('like_me_peers_per_student') }} as peers
+    avg(per_student.peers_in_own_persona / per_student.peers) as mean_share,
+    median(per_student.peers_in_own_persona / per_student.peers) as median_share,
+    avg((per_student.peers_in_own_persona = per_student.peers)::double) as all_in_own_persona,
+    avg((2 * per_student.peers_in_own_persona <= per_student.peers)::double) as at_most_half_in_own_persona
+from per_student
 inner join {{ query('personas') }} as personas using (persona_id)
 group by personas.persona_id, personas.display_name
 order by personas.persona_id
