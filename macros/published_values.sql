@@ -13,3 +13,10 @@
   case when {% for expression in varargs %}{{ expression }} is null{{ " and " if not loop.last }}{% endfor %}
     then {{ value_expression }} end
 {%- endmacro %}
+
+{% macro label_signal_audit_enabled() -%}
+  {#- Whether the opt-in label_signal_audit model is on (var label_signal_audit, as its `enabled` config
+      reads it): models that read it when it exists ask this first, since a disabled model cannot be
+      ref'd. -#}
+  {{ return((var('label_signal_audit') | string | lower) in ['true', '1', 'yes']) }}
+{%- endmacro %}

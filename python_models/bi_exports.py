@@ -26,5 +26,6 @@ def model(dbt, session):
         "persona_outcome_context": dbt.ref("persona_outcome_context_published"),
         "fairness_composition": dbt.ref("fairness_composition_published"),
         "fairness_flag_parity": dbt.ref("fairness_flag_parity_published"),
+        "context_tier_counts": dbt.ref("context_tier_counts_published"),
     }
     return exports.write_exports(relations, Path(settings["exports_dir"]), settings["hyper"])

@@ -33,8 +33,15 @@ def model(dbt, session):
         "persona_profiles": dbt.ref("persona_profiles"),
         "persona_stability": dbt.ref("persona_stability"),
         "persona_summary": dbt.ref("persona_summary"),
+        "students_like_me": dbt.ref("students_like_me"),
+        "peer_profiles": dbt.ref("peer_profiles"),
         "persona_outcome_context_published": dbt.ref("persona_outcome_context_published"),
         "fairness_association": dbt.ref("fairness_association"),
         "fairness_composition_published": dbt.ref("fairness_composition_published"),
+        "context_tier_counts_published": dbt.ref("context_tier_counts_published"),
+        "fairness_flag_parity_published": dbt.ref("fairness_flag_parity_published"),
+        # Empty unless var label_signal_audit is on: the audit model itself is then disabled, and dbt records
+        # every dbt.ref of a Python model whatever the code around it, so it cannot be ref'd here.
+        "label_signal_audit_published": dbt.ref("label_signal_audit_published"),
     }
     return render_site(session, relations, settings, TEMPLATES_DIR, datetime.now(timezone.utc))

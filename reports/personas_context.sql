@@ -85,3 +85,118 @@ from {{ ref('fairness_composition_published') }} as published
 inner join {{ query('personas') }} as personas using (persona_id)
 left join {{ query('protected_positions') }} as positions using (protected_attribute)
 order by positions.column_position, published.protected_attribute, published.persona_id, published.group_value
+
+-- name: tier_counts
+-- The context indicator's tiers for all students, as published (empty when no label is declared), with
+-- the context scores each tier covers.
+select
+    tier,
+    tier_order,
+    case
+        when score_from is null then format('below {:.3f}', score_below)
+        when score_below is null then format('{:.3f} or more', score_from)
+        else format('{:.3f} to below {:.3f}', score_from, score_below)
+    end as score_range,
+    n_students,
+    share,
+    scope_students,
+    is_suppressed
+from {{ ref('context_tier_counts_published') }}
+where scope = 'all students'
+order by tier_order
+
+-- name: tiers_by_persona
+-- Tier × persona, as published: a withheld cell carries its marker ("<10" or "suppressed") for the heatmap.
+select
+    personas.display_name,
+    published.tier,
+    published.n_students,
+    published.scope_students,
+    published.share,
+    case when published.share is null then published.n_students end as withheld_text
+from {{ ref('context_tier_counts_published') }} as published
+inner join {{ query('personas') }} as personas using (persona_id)
+where published.scope = 'persona'
+order by published.persona_id, published.tier_order
+
+-- name: parity_metrics
+-- The parity metrics in reading order, with the fairness criterion each belongs to and what it counts.
+select * from (values
+    (1, 'flag_rate', 'Flag rate', 'demographic parity', 'share of the group in the RED tier'),
+    (2, 'true_positive_rate', 'True positive rate', 'equalized odds', 'share in the RED tier among students with the label'),
+    (3, 'false_positive_rate', 'False positive rate', 'equalized odds', 'share in the RED tier among students without the label'),
+    (4, 'positive_predictive_value', 'Positive predictive value', 'predictive value parity',
+        'share with the label among students in the RED tier'),
+    (5, 'negative_predictive_value', 'Negative predictive value', 'predictive value parity',
+        'share without the label among students outside the RED tier')
+) as metrics (metric_order, metric, metric_label, criterion, meaning)
+
+-- name: parity
+-- Every parity metric per protected attribute and group, as published (fairness_flag_parity_published),
+-- attributes in file order, all students first. A withheld rate names the count that withholds it.
+select
+    published.protected_attribute,
+    published.group_value,
+    published.protected_attribute || ': ' || published.group_value as chart_label,
+    metrics.metric,
+    metrics.metric_order,
+    metrics.metric_label,
+    published.numerator,
+    published.denominator,
+    published.rate,
+    published.ci_lower,
+    published.ci_upper,
+    published.difference_from_all_students,
+    published.is_suppressed,
+    case
+        when published.rate is not null then null
+        when published.is_suppressed then format('withheld ({})',
+            case when regexp_full_match(published.numerator, '[0-9]+') then published.denominator
+                else published.numerator end)
+        else 'no students to count'
+    end as withheld_note
+from {{ ref('fairness_flag_parity_published') }} as published
+inner join {{ query('parity_metrics') }} as metrics using (metric)
+left join {{ query('protected_positions') }} as positions using (protected_attribute)
+order by positions.column_position, published.protected_attribute, metrics.metric_order,
+    published.group_value <> 'All students', published.group_value
+
+-- name: parity_by_metric
+-- Per metric: the rate for all students (the same for every attribute) and how many group rates are shown.
+select
+    metrics.metric,
+    metrics.metric_label,
+    metrics.criterion,
+    metrics.meaning,
+    max(parity.rate) filter (where parity.group_value = 'All students') as all_students_rate,
+    count(parity.rate) filter (where parity.group_value <> 'All students') as shown_groups,
+    count(*) filter (where parity.group_value <> 'All students') as groups
+from {{ query('parity_metrics') }} as metrics
+inner join {{ query('parity') }} as parity using (metric)
+group by metrics.metric, metrics.metric_order, metrics.metric_label, metrics.criterion, metrics.meaning
+order by metrics.metric_order
+
+-- name: label_audit
+-- The opt-in label-signal audit as published (empty unless var label_signal_audit is on): cross-validated
+-- models first, then the context indicator.
+select
+    model,
+    case model
+        when 'logistic_regression' then 'Logistic regression (cross-validated)'
+        when 'decision_tree' then 'Decision tree (cross-validated)'
+        when 'context_indicator_leave_one_out' then 'Context indicator, own label left out'
+        when 'context_indicator' then 'Context indicator as published (in-sample)'
+        else model
+    end as model_name,
+    roc_auc,
+    pr_auc,
+    flagged,
+    true_positives,
+    false_positives,
+    false_negatives,
+    true_negatives,
+    recall,
+    precision,
+    interpretation
+from {{ ref('label_signal_audit_published') }}
+order by starts_with(model, 'context_indicator'), model = 'context_indicator', model

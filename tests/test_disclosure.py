@@ -1,6 +1,8 @@
 """Primary and secondary small-cell suppression on hand-checkable tables."""
 
+import numpy as np
 import pytest
+from scipy.optimize import linprog
 
 from student_personas.disclosure import suppress_small_cells
 
@@ -54,3 +56,27 @@ def test_threshold_is_configurable_and_ties_are_deterministic():
 def test_lines_must_refer_to_known_cells():
     with pytest.raises(ValueError, match="without a count"):
         suppress_small_cells({"a": 1}, {"l": ["a", "b"]}, 10)
+
+
+def feasible_range(counts, lines, status, cell) -> tuple[float, float]:
+    """The smallest and largest value ``cell`` can take given every visible cell, every line total and
+    counts that are not negative: what a reader of the published table can work out about it."""
+    hidden = sorted(name for name, state in status.items() if state)
+    rows = [[1.0 if name in members else 0.0 for name in hidden] for members in lines.values()]
+    totals = [sum(counts[name] for name in members if name in hidden) for members in lines.values()]
+    objective = np.array([1.0 if name == cell else 0.0 for name in hidden])
+    low, high = (linprog(sign * objective, A_eq=rows, b_eq=totals, bounds=(0, None)) for sign in (1, -1))
+    return low.fun, -high.fun
+
+
+def test_complementary_cells_are_not_zeros_that_give_the_small_cell_away():
+    """Tiers (columns) by persona (rows) with empty tiers, as in the built-in cohort's context indicator. Had
+    the zeros been taken as complements (the smallest cells), the RED column's hidden cells would sum to
+    zero, and the other lines would then give the AMBER count 2 away exactly. A zero is still taken where a line
+has nothing else (the RED column)."""
+    counts, lines = table({"p1": [192, 52, 0], "p2": [0, 215, 0], "p3": [127, 82, 0], "p4": [0, 2, 167],
+                           "p5": [0, 163, 0]})
+    status = suppress_small_cells(counts, lines, 10)
+    assert [cell for cell, state in status.items() if state == "primary"] == ["p4/1"]
+    low, high = feasible_range(counts, lines, status, "p4/1")
+    assert low <= 2 <= high and high - low >= 10

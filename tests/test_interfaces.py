@@ -9,7 +9,8 @@ import pytest
 from conftest import PROJECT_DIR, run_dbt
 
 DYNAMIC_MARTS = {"student_factors", "student_factor_vectors"}  # one column per factor: no fixed contract
-RAW_SMALL_CELL_TABLES = {"persona_outcome_context", "fairness_composition", "fairness_flag_parity"}
+RAW_SMALL_CELL_TABLES = {
+    "persona_outcome_context", "fairness_composition", "fairness_flag_parity", "context_tier_counts"}
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +65,8 @@ def test_docs_generate_builds_a_static_site(builtin_build, tmp_path):
 def test_exports_hold_the_safe_tables_in_parquet_and_hyper(builtin_build):
     exports = builtin_build.database.parent / "exports"
     parquet = {path.stem: path for path in (exports / "parquet").glob("*.parquet")}
-    assert {"persona_summary", "persona_assignments", "student_factors", "students_like_me",
-            "fairness_composition", "fairness_flag_parity", "persona_outcome_context"} <= set(parquet)
+    assert {"persona_summary", "persona_assignments", "student_factors", "students_like_me", "fairness_composition",
+            "fairness_flag_parity", "persona_outcome_context", "context_tier_counts"} <= set(parquet)
     manifest = builtin_build.frame("select * from bi_exports").set_index("path")
     for name, path in parquet.items():
         assert manifest.loc[str(path), "rows"] == duckdb.sql(f"select count(*) from '{path}'").fetchall()[0][0]

@@ -21,8 +21,10 @@ from student_personas.reports.pages import (
     ReportDefinitionError,
     discover_pages,
     input_views,
+    page_environment,
     parse_named_queries,
     referenced_tables,
+    render_template,
     run_queries,
 )
 from student_personas.reports.site import render_site
@@ -125,6 +127,8 @@ def test_a_failing_query_names_page_and_query_and_cleans_up(connection):
     (0.0002, "percent", "<0.1%"),
     (0.0, "percent", "0.0%"),
     (1, "percent", "100.0%"),
+    (0.0123, "points", "+1.2 pts"),
+    (-0.004, "points", "−0.4 pts"),
     (2.924, "number", "2.92"),
     (12345.678, "number", "12,345.68"),
     (-0.001, "number", "0.00"),
@@ -187,13 +191,19 @@ def test_long_rows_become_a_matrix_with_withheld_cells_labelled():
     assert cell_text == [["1.23", "<10", ""], ["", "0.50", ""]]
 
 
+def test_matrix_cells_read_in_the_requested_format():
+    rows = [{"persona": "A", "tier": "GREEN", "share": 0.7869, "note": None},
+            {"persona": "A", "tier": "RED", "share": None, "note": "suppressed"}]
+    assert matrix_from_rows(rows, "persona", "tier", "share", "note", kind="percent")[3] == [["78.7%", "suppressed"]]
+
+
 def test_a_radar_needs_three_spokes():
     components = Components("p")
     with pytest.raises(ValueError, match="at least three spokes, got 2"):
         components.radar([{"c": "a", "d": 1.0}, {"c": "b", "d": -1.0}], "c", "d", limit=2, title="t")
     html = components.radar([{"c": c, "d": d} for c, d in [("a", 1.0), ("b", -3.0), ("c", 0.2)]], "c", "d",
                             limit=2, title="Persona 1 <vs> cohort")
-    assert "Persona 1 &lt;vs&gt; cohort" in html and components.n_charts == 1
+    assert "Persona 1 &lt;vs&gt; cohort" in html and len(components.charts) == 1
 
 
 def test_metric_escapes_label_and_note():
@@ -206,7 +216,7 @@ def test_chart_titles_from_data_cannot_inject_markup():
     html = components.bar_charts([{"column": "<img src=x onerror=alert(1)>", "level": "a", "n": 3}],
                                  "column", "level", "n", x_label="students")
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
-    assert components.n_charts == 1
+    assert len(components.charts) == 1
 
 
 # ---- charts -------------------------------------------------------------------------------------------------
@@ -243,6 +253,9 @@ def test_every_chart_function_returns_valid_svg():
                             chart_id="i"),
         charts.grouped_bar_svg(["Gender", "SES"], [("V", [0.08, 0.05]), ("corrected V", [0.05, 0.0])], title="V",
                                x_label="V", chart_id="v"),
+        charts.dot_comparison_svg(["GPA", "Age", "Hours"], [("student 7", [0.7, -3.2, None]), ("peers", [1.1, -0.4, 0.2])],
+                                  limit=2.5, title="student vs peers", x_label="SD", reference_label="cohort",
+                                  chart_id="c"),
     ]
     for svg in svgs:
         _parsed_svg(svg)
@@ -260,6 +273,44 @@ def test_chart_ids_are_stable_per_chart_id_and_differ_between_charts():
 
     assert draw("page-chart-1") == draw("page-chart-1")
     assert ids(draw("page-chart-1")).isdisjoint(ids(draw("page-chart-2")))
+
+
+def test_chart_text_is_svg_text_in_a_font_family_with_fallbacks():
+    root = _parsed_svg(charts.bar_svg(["Low", "High"], [10, 30], title="SES by group", x_label="students", chart_id="t"))
+    texts = [element for element in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "SES by group" in [element.text for element in texts]
+    assert all("font-family: 'DejaVu Sans', 'Arial', 'Helvetica', sans-serif" in element.get("style") for element in texts)
+    assert not [element for element in root.iter() if "DejaVuSans-" in (element.get("id") or "")]  # no glyph paths
+
+
+def test_charts_drawn_in_worker_processes_equal_charts_drawn_here():
+    rng = np.random.default_rng(3)
+    recorded = Components("p")
+    recorded.histograms([{"column": name, "start": float(i), "end": i + 1.0, "n": int(n)}
+                         for name in ("GPA", "Age") for i, n in enumerate(rng.integers(1, 50, 8))],
+                        "column", "start", "end", "n", x_label="value", y_label="students")
+    recorded.radar([{"c": c, "d": float(d)} for c, d in zip("abcde", rng.normal(size=5))], "c", "d", limit=2,
+                   title="radar")
+    here = charts.draw_charts(recorded.charts, processes=1)
+    assert list(here) == ["p-chart-1", "p-chart-2", "p-chart-3"]
+    assert charts.draw_charts(recorded.charts, processes=2) == here
+
+
+def test_a_page_gets_each_chart_in_place_of_its_placeholder_once(tmp_path):
+    (tmp_path / "page.html.j2").write_text(
+        '{% block title %}T{% endblock %}<div>{{ radar(spokes, "c", "d", limit=2, title="r") }}</div>'
+        '{% if twice %}{% set figure = radar(spokes, "c", "d", limit=2, title="s") %}{{ figure }}{{ figure }}{% endif %}',
+        encoding="utf-8")
+    spokes = [{"c": c, "d": d} for c, d in [("a", 1.0), ("b", -1.0), ("c", 0.5)]]
+    environment = page_environment(tmp_path)
+    page = render_template(environment, "page.html.j2", "page", {"spokes": spokes, "twice": False})
+    assert page.n_charts == 1 and "<svg" not in page.html
+    drawn = page.with_charts(charts.draw_charts(page.charts))
+    assert drawn.html.startswith('T<div><figure class="chart" role="img" aria-label="r"><svg')
+    assert "<!-- chart" not in drawn.html
+    repeated = render_template(environment, "page.html.j2", "page", {"spokes": spokes, "twice": True})
+    with pytest.raises(ReportDefinitionError, match="chart page-chart-2 appears 2 times"):
+        repeated.with_charts(charts.draw_charts(repeated.charts))
 
 
 def test_dollar_signs_in_labels_are_drawn_literally():

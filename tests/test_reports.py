@@ -179,8 +179,13 @@ def test_report_pages_table_lists_what_was_written(builtin_build):
         "count(*) filter (where role = 'protected') from stg_column_roles")[0]
     personas = builtin_build.scalar("select count(*) from persona_summary")
     assert listing["data_quality"][2] == numeric + categorical + 1 + 4  # histograms, bars, heatmap, four scatters
-    assert listing["personas"][2] == 2 + 1 + 1 + personas  # two sweeps, loadings, factor space, one radar each
-    assert listing["personas_context"][2] == 1 + 1 + protected  # label intervals, Cramér's V, one heatmap each
+    # two sweeps, loadings, factor space, one radar each, a student and their similar students
+    assert listing["personas"][2] == 2 + 1 + 1 + personas + 1
+    parity_charts = builtin_build.scalar("select count(distinct metric) from fairness_flag_parity_published "
+                                         "where group_value <> 'All students' and rate is not null")
+    assert 0 < parity_charts < 5  # flag rates are shown, rates among the rare positives are withheld
+    # label intervals, Cramér's V, one composition heatmap each, tiers by persona, a parity chart per metric shown
+    assert listing["personas_context"][2] == 1 + 1 + protected + 1 + parity_charts
     index = PageReader((reports_dir(builtin_build) / "index.html").read_text(encoding="utf-8"))
     assert index.links == [f"{page}.html" for page in sorted(listing)]
 
@@ -271,6 +276,74 @@ def test_factor_and_svd_tables_equal_the_warehouse(builtin_build, persona_page):
     assert [[row[0], row[2], row[3]] for row in persona_page.table("Factor", "Label", "SVD component")] == [
         [str(factor), str(component), format_value(cosine, "score")] for factor, component, cosine in matches]
     assert "all 1,000 students drawn." in persona_page.captions
+
+
+def like_me_example(run) -> str:
+    """The example student, chosen here as the page says: the first student id of the largest persona."""
+    assignments = run.frame("select student_id, persona_id from persona_assignments")
+    sizes = assignments.persona_id.value_counts()
+    largest = min(sizes[sizes == sizes.max()].index)
+    return min(assignments.student_id[assignments.persona_id == largest])
+
+
+def test_students_like_me_example_shows_its_neighbours_and_peer_profile(builtin_build, persona_page):
+    example = like_me_example(builtin_build)
+    neighbours = builtin_build.frame(f"select * from students_like_me where student_id = '{example}' order by neighbour_rank")
+    persona = builtin_build.scalar(f"select persona_id from persona_assignments where student_id = '{example}'")
+    assert len(neighbours) == 10
+    assert persona_page.table("Rank", "Student", "Similarity") == [
+        [str(row.neighbour_rank), row.neighbour_id, format_value(row.similarity, "score"), str(row.neighbour_persona_id),
+         "yes" if row.neighbour_persona_id == persona else "no"] for row in neighbours.itertuples()]
+    same = int((neighbours.neighbour_persona_id == persona).sum())
+    assert persona_page.metrics["In the same persona"] == (format_value(same / 10, "percent"),
+                                                           f"{same} of the 10 similar students")
+    profile = builtin_build.frame(f"select * from peer_profiles where student_id = '{example}'").set_index("source_column")
+    shown = {row[0]: row[1:] for row in persona_page.table("Column", f"Student {example}")}
+    assert sorted(shown) == sorted(profile.index)
+    for column, row in profile.iterrows():
+        values = builtin_build.frame(f'select "{column}" as v from stg_students').v
+        peers = builtin_build.frame(f'select avg(s."{column}") as v from students_like_me l join stg_students s '
+                                    f"on s.student_id = l.neighbour_id where l.student_id = '{example}'").v[0]
+        assert peers == pytest.approx(row.peer_mean) and values.mean() == pytest.approx(row.cohort_mean)
+        sd = values.std(ddof=0)
+        assert shown[column] == [format_value(row.own_value, "number"), format_value(peers, "number"),
+                                 format_value(values.mean(), "number"),
+                                 format_value((row.own_value - values.mean()) / sd, "signed"),
+                                 format_value((peers - values.mean()) / sd, "signed")]
+    assert "Only ids, similarities, personas and the peer-profile columns are shown." in persona_page.text
+
+
+def like_me_sql(run) -> list[str]:
+    """The statements of the page's "How to query this in SQL" box."""
+    box = re.search(r'<pre id="like-me-sql"><code>(.*?)</code></pre>', page_html(run, "personas"), re.S).group(1)
+    return [statement.strip() for statement in unescape(box).split(";") if statement.strip()]
+
+
+def test_the_sql_box_runs_against_the_warehouse_and_returns_the_shown_neighbours(builtin_build, persona_page):
+    neighbours_sql, profile_sql = like_me_sql(builtin_build)
+    example = like_me_example(builtin_build)
+    assert neighbours_sql == f"select * from students_like('{example}', 10)"
+    found = builtin_build.query(neighbours_sql)
+    shown = persona_page.table("Rank", "Student", "Similarity")
+    assert [student for student, _ in found] == [row[1] for row in shown]
+    assert [format_value(similarity, "score") for _, similarity in found] == [row[2] for row in shown]
+    profile = builtin_build.frame(profile_sql)
+    assert sorted(profile.source_column) == sorted(row[0] for row in persona_page.table("Column", f"Student {example}"))
+
+
+def test_share_of_similar_students_in_their_own_persona_per_persona(builtin_build, persona_page):
+    pairs = builtin_build.frame(
+        "select l.student_id, a.persona_id, l.neighbour_persona_id = a.persona_id as same "
+        "from students_like_me l join persona_assignments a using (student_id)")
+    share = pairs.groupby(["persona_id", "student_id"]).same.mean().groupby("persona_id")
+    names = dict(builtin_build.query("select persona_id, persona_name from persona_summary"))
+    shown = {row[0]: row[1:] for row in persona_page.table("Persona", "Students", "Mean share in own persona")}
+    assert sorted(shown) == sorted(names.values())
+    for persona_id, shares in share:
+        assert shown[names[persona_id]] == [
+            format_value(len(shares), "count"), format_value(shares.mean(), "percent"),
+            format_value(shares.median(), "percent"), format_value((shares == 1).mean(), "percent"),
+            format_value((shares <= 0.5).mean(), "percent")]
 
 
 def test_every_persona_has_a_card_with_its_numbers_features_and_playbook_actions(builtin_build):
@@ -375,10 +448,104 @@ def test_label_context_shows_no_rate_or_count_behind_a_small_cell(builtin_build,
     assert "counts from 1 to 9 are shown as \"<10\"" in context_page.text
 
 
-def test_pages_use_no_deficit_language(builtin_build, edited_build):
-    """Page text, persona names, descriptions and actions stay neutral. The input's own column names (such
-    as Courses_Failed or the label's name) are data, not wording, and are left out of the check."""
-    for run in (builtin_build, edited_build):
+def figure_texts(html: str, title: str) -> list[str]:
+    """The text drawn in the chart titled ``title`` (SVG text elements)."""
+    figure = re.search(rf'<figure class="chart" role="img" aria-label="{re.escape(title)}">(.*?)</figure>', html, re.S)
+    return [unescape(text) for text in re.findall(r"<text\b[^>]*>([^<]*)</text>", figure.group(1))]
+
+
+def test_tier_counts_and_tiers_by_persona_are_the_published_ones(builtin_build, context_page):
+    published = builtin_build.frame("select p.*, s.persona_name from context_tier_counts_published p "
+                                    "left join persona_summary s using (persona_id)")
+    for row in published[published.scope == "all students"].itertuples():
+        value, note = context_page.metrics[f"{row.tier} tier"]
+        assert value == format_value(row.n_students, "count")
+        assert note.startswith(f"{format_value(row.share, 'percent')} of students; context score ")
+    per_persona = published[published.scope == "persona"]
+    shown = {(row[0], row[1]): row[2:] for row in context_page.table("Persona", "Tier", "Students")}
+    assert len(shown) == len(per_persona)
+    for row in per_persona.itertuples():
+        assert shown[(row.persona_name, row.tier)] == [format_value(row.n_students, "count"),
+                                                       format_value(row.share, "percent")]
+    assert "This section will" not in context_page.text and "Planned" not in context_page.text
+
+
+def test_no_tier_count_from_1_to_9_appears_on_the_page(builtin_build, context_page):
+    raw = builtin_build.frame("select c.*, s.persona_name from context_tier_counts c "
+                              "left join persona_summary s using (persona_id)")
+    small = raw[raw.n_students.between(1, 9)]
+    assert len(small) > 0, "the built-in cohort has a persona with fewer than 10 students in a tier"
+    shown = {(row[0], row[1]): row[2:] for row in context_page.table("Persona", "Tier", "Students")}
+    counts = [value for value, _ in context_page.metrics.values()] + [row[0] for row in shown.values()]
+    assert not [count for count in counts if count.isdigit() and 1 <= int(count) <= 9]
+    heatmap = figure_texts(page_html(builtin_build, "personas_context"), "Context tier by persona")
+    for row in small.itertuples():
+        assert shown[(row.persona_name, row.tier)] == ["<10", "—"]
+        assert format_value(row.share, "percent") not in heatmap  # nor the share that would give the count away
+    assert "<10" in heatmap
+
+
+def test_parity_tables_show_published_rates_and_withhold_the_rest(builtin_build, context_page):
+    published = builtin_build.frame("select * from fairness_flag_parity_published")
+    attributes = [name for (name,) in builtin_build.query(
+        "select column_name from stg_column_roles where role = 'protected' order by column_position")]
+    labels = {"flag_rate": "Flag rate", "true_positive_rate": "True positive rate",
+              "false_positive_rate": "False positive rate", "positive_predictive_value": "Positive predictive value",
+              "negative_predictive_value": "Negative predictive value"}
+    tables = [table for table in context_page.tables if table[0][:3] == ["Metric", "Group", "Numerator"]]
+    shown = {(attribute, row[0], row[1]): row[2:] for attribute, table in zip(attributes, tables, strict=True)
+             for row in table[1:]}
+    assert len(shown) == len(published)
+    visible = published[published.rate.notna() & (published.group_value != "All students")].iloc[0]
+    assert shown[(visible.protected_attribute, labels[visible.metric], visible.group_value)] == [
+        format_value(visible.numerator, "count"), format_value(visible.denominator, "count"),
+        format_value(visible.rate, "percent"), format_value(visible.ci_lower, "percent"),
+        format_value(visible.ci_upper, "percent"), format_value(visible.difference_from_all_students, "points")]
+    withheld = published[published.numerator.isin(["<10", "suppressed"])]
+    assert {"<10", "suppressed"} <= set(withheld.numerator)
+    for row in withheld.itertuples():
+        numerator, _, rate, low, high, difference = shown[(row.protected_attribute, labels[row.metric], row.group_value)]
+        assert numerator == row.numerator and (rate, low, high, difference) == ("—", "—", "—", "—")
+    assert "most of these cells are withheld" in context_page.text
+    caption = next(text for text in context_page.captions if "group rates shown" in text)
+    groups = published[(published.metric == "flag_rate") & (published.group_value != "All students")]
+    assert caption.startswith(f"{groups.rate.notna().sum()} of {len(groups)} group rates shown")
+
+
+def test_label_audit_is_off_by_default_and_the_page_says_how_to_enable_it(builtin_build, context_page):
+    assert builtin_build.scalar("select count(*) from label_signal_audit_published") == 0
+    assert "The label-signal audit is off; build with --vars '{label_signal_audit: true}'" in context_page.text
+    assert not [table for table in context_page.tables if table[0][:2] == ["Model", "ROC-AUC"]]
+
+
+def test_label_audit_when_enabled_shows_its_interpretation_and_published_counts(audited_build):
+    page = PageReader(page_html(audited_build, "personas_context"))
+    audit = audited_build.frame("select * from label_signal_audit")
+    published = audited_build.frame("select * from label_signal_audit_published").set_index("model")
+    assert f" {audit.interpretation.iloc[0]} " in f" {page.text} "
+    rows = page.table("Model", "ROC-AUC")
+    assert len(rows) == len(audit) == 4
+    names = {"logistic_regression": "Logistic regression (cross-validated)",
+             "decision_tree": "Decision tree (cross-validated)",
+             "context_indicator_leave_one_out": "Context indicator, own label left out",
+             "context_indicator": "Context indicator as published (in-sample)"}
+    shown = {row[0]: row[1:] for row in rows}
+    for model, row in published.iterrows():
+        assert shown[names[model]] == [
+            format_value(row.roc_auc, "score"), format_value(row.pr_auc, "score"),
+            *(format_value(row[column], "count") for column in
+              ["flagged", "true_positives", "false_positives", "false_negatives", "true_negatives"]),
+            format_value(row.recall, "percent"), format_value(row.precision, "percent")]
+    assert (published.true_positives == "<10").any()  # about 20 positives: few of them among the flagged
+    for model in published.index[published.true_positives == "<10"]:
+        assert shown[names[model]][3] == "<10" and shown[names[model]][-2:] == ["—", "—"]
+
+
+def test_pages_use_no_deficit_language(builtin_build, edited_build, audited_build):
+    """Page text, persona names, descriptions and actions stay neutral, and nothing reads as a forecast. The
+    input's own column names (such as Courses_Failed or the label's name) are data, not wording, and are left
+    out of the check; "predictive value" is the name of a fairness metric."""
+    for run in (builtin_build, edited_build, audited_build):
         columns = sorted((name for (name,) in run.query("select column_name from stg_column_roles")), key=len,
                          reverse=True)
         for (page,) in run.query("select page from report_pages"):
@@ -386,6 +553,15 @@ def test_pages_use_no_deficit_language(builtin_build, edited_build):
             for column in columns:
                 text = text.replace(column, " ")
             assert deficit_terms_in(text) == [], page
+            assert not re.findall(r"\bpredict(?:s|ed|ing)?\b", text, re.I), page
+
+
+@pytest.fixture(scope="module")
+def audited_build(tmp_path_factory):
+    """A build of the built-in cohort with the opt-in label-signal audit on."""
+    run = run_dbt(tmp_path_factory.mktemp("audited"), variables={"label_signal_audit": True})
+    assert run.returncode == 0, run.output[-4000:]
+    return run
 
 
 # ---- an own schema with bad rows: rejects, escaping, skipped pairs, playbook gaps ----------------------------
@@ -445,8 +621,12 @@ def test_pages_without_a_label_or_protected_attributes_say_so(own_schema_build):
     context = PageReader(page_html(own_schema_build, "personas_context")).text
     assert "No label column is configured (var label_column), so there is no label context to describe." in context
     assert "No protected attributes are declared (var protected_columns), so there is nothing to check." in context
+    assert "No label column is configured (var label_column), so there is no context indicator and no parity to " \
+           "describe." in context
     personas = PageReader(page_html(own_schema_build, "personas"))
     assert "A radar needs at least three numeric features; this input has 2." in personas.text
+    assert "None of the columns in var peer_profile_columns is a numeric feature of this input" in personas.text
+    assert len(personas.table("Rank", "Student", "Similarity")) == 10
     students = own_schema_build.scalar("select count(*) from persona_assignments")
     assert f"25 of {students} students drawn: a seeded sample (the same students on every build)." in personas.captions
 
@@ -496,7 +676,7 @@ def assert_not_blank(screenshot: Path):
     assert pixels.shape[0] > 900 and pixels.std() > 10, f"{screenshot} looks blank"
 
 
-@pytest.mark.parametrize("build_name", ["builtin_build", "own_schema_build"])
+@pytest.mark.parametrize("build_name", ["builtin_build", "own_schema_build", "audited_build"])
 def test_pages_render_in_chromium_with_every_chart_and_no_error(request, browser, tmp_path, build_name):
     run = request.getfixturevalue(build_name)
     pages = run.query("select page, n_charts from report_pages order by page")

@@ -8,6 +8,7 @@ import pytest
 from scipy.stats import chi2_contingency, fisher_exact
 
 from conftest import require_real_csv, run_dbt
+from student_personas.disclosure import suppress_small_cells
 
 PROTECTED = ["Gender", "Ethnicity", "Socioeconomic_Status", "Parental_Education_Level", "Disability_Status"]
 
@@ -69,7 +70,8 @@ def test_composition_counts_add_up(builtin_build):
 def test_published_views_never_show_a_small_count(build, request):
     run = request.getfixturevalue(build)
     for view, columns in [("persona_outcome_context_published", ["n_students", "positives"]),
-                          ("fairness_composition_published", ["n_students", "group_total"])]:
+                          ("fairness_composition_published", ["n_students", "group_total"]),
+                          ("context_tier_counts_published", ["n_students"])]:
         frame = run.frame(f"select * from {view}")
         for column in columns:
             shown = pd.to_numeric(frame[column], errors="coerce")
@@ -136,6 +138,41 @@ def test_flag_parity_matches_an_independent_count(real_build):
     assert set(parity.protected_attribute) == set(PROTECTED)
 
 
+def test_tier_counts_are_the_indicator_tiers_with_zeros_listed(builtin_build):
+    indicator = builtin_build.frame("select persona_id, tier from student_context_indicator")
+    counts = builtin_build.frame("select * from context_tier_counts")
+    overall = counts[counts.scope == "all students"].set_index("tier")
+    assert overall.n_students.to_dict() == indicator.tier.value_counts().reindex(
+        ["GREEN", "AMBER", "RED"], fill_value=0).to_dict()
+    assert (overall.scope_students == len(indicator)).all()
+    by_persona = counts[counts.scope == "persona"].set_index(["persona_id", "tier"]).n_students
+    expected = indicator.value_counts(["persona_id", "tier"])
+    assert len(by_persona) == 3 * indicator.persona_id.nunique() and (by_persona == 0).any()
+    assert all(by_persona[key] == expected.get(key, 0) for key in by_persona.index)
+    assert np.allclose(counts.share, counts.n_students / counts.scope_students)
+    small = counts[(counts.n_students > 0) & (counts.n_students < 10)]
+    assert len(small) > 0, "the built-in cohort has a tier with fewer than 10 students in a persona"
+    published = builtin_build.frame("select * from context_tier_counts_published").set_index(["scope", "persona_id", "tier"])
+    for row in small.itertuples():
+        cell = published.loc[(row.scope, row.persona_id, row.tier)]
+        assert cell.n_students == "<10" and pd.isna(cell.share)
+
+
+def test_a_small_green_or_amber_tier_never_hides_the_red_count_parity_publishes(builtin_build):
+    """fairness_flag_parity publishes how many students the RED tier flags (and so how many it does not):
+    the tier cells' lines say so, and a small GREEN or AMBER count is protected by the other of the two."""
+    cells = builtin_build.frame("select cell_id, cell_count, line_ids from int_disclosure_cells "
+                                "where table_name = 'context_tier_counts' and cell_id like 'all|%'")
+    lines = {}
+    for cell, members in zip(cells.cell_id, cells.line_ids):
+        for line in members:
+            lines.setdefault(line, []).append(cell)
+    for small_tier, other_tier in [("AMBER", "GREEN"), ("GREEN", "AMBER")]:
+        counts = {**dict(zip(cells.cell_id, cells.cell_count)), f"all|{small_tier}": 3}
+        status = suppress_small_cells(counts, lines, 10)
+        assert status == {f"all|{small_tier}": "primary", f"all|{other_tier}": "secondary", "all|RED": None}
+
+
 def test_published_parity_hides_small_cells(real_build):
     published = real_build.frame("select * from fairness_flag_parity_published")
     for column in ["numerator", "denominator"]:
@@ -149,8 +186,9 @@ def test_published_parity_hides_small_cells(real_build):
 def test_label_audit_is_off_by_default_and_fills_its_table_when_enabled(real_build, tmp_path):
     assert real_build.scalar(
         "select count(*) from information_schema.tables where table_name = 'label_signal_audit'") == 0
+    assert real_build.scalar("select count(*) from label_signal_audit_published") == 0
     audited = run_dbt(tmp_path / "wh", variables={"students_path": str(require_real_csv()), "label_signal_audit": True},
-                      extra_args=["--select", "+label_signal_audit", "--indirect-selection", "cautious"])
+                      extra_args=["--select", "+label_signal_audit_published", "--indirect-selection", "cautious"])
     assert audited.returncode == 0, audited.output[-3000:]
     audit = audited.frame("select * from label_signal_audit").set_index("model")
     assert set(audit.index) == {"logistic_regression", "decision_tree", "context_indicator",
@@ -159,3 +197,15 @@ def test_label_audit_is_off_by_default_and_fills_its_table_when_enabled(real_bui
     assert (audit.true_positives + audit.false_negatives == 18).all()
     assert audit.roc_auc.between(0, 1).all()
     assert "nothing here feeds the personas" in audit.interpretation.iloc[0]
+    published = audited.frame("select * from label_signal_audit_published").set_index("model").loc[audit.index]
+    counts = ["flagged", "true_positives", "false_positives", "false_negatives", "true_negatives"]
+    hidden = published[counts].isin(["<10", "suppressed"])
+    for column in counts:
+        shown = published.loc[~hidden[column], column].astype(int)
+        assert (shown == audit.loc[shown.index, column]).all() and not shown.between(1, 9).any(), column
+    assert hidden.true_positives.all()  # 18 positives: a few of them among the flagged students
+    for pair in [("true_positives", "false_positives"), ("true_positives", "false_negatives"),
+                 ("false_positives", "true_negatives"), ("false_negatives", "true_negatives")]:
+        assert (hidden[list(pair)].sum(axis=1) != 1).all(), pair  # no hidden count is a total minus the other
+    assert published.loc[hidden.true_positives, ["recall", "precision"]].isna().all().all()
+    assert np.allclose(published.roc_auc, audit.roc_auc) and (published.interpretation == audit.interpretation).all()

@@ -2,6 +2,7 @@
   Every count a published output shows, with the lines (sets of cells whose total is also published)
   it belongs to, for small-cell suppression. Line ids are local to their table.
 -#}
+{%- set audit_enabled = label_signal_audit_enabled() -%}
 
 with outcome as (
 
@@ -19,6 +20,12 @@ composition as (
 parity as (
 
     select * from {{ ref('fairness_flag_parity') }}
+
+),
+
+tier_counts as (
+
+    select * from {{ ref('context_tier_counts') }}
 
 ),
 
@@ -66,6 +73,29 @@ parity_counts as (
     unpivot (cell_count for cell_name in (tp, fp, fn, tn, flagged, not_flagged, positives, negatives, n))
 
 ),
+{%- if audit_enabled %}
+
+audit_counts as (
+
+    -- Each audit model's confusion matrix, in the cells of a parity group.
+    select * from (
+        select
+            model,
+            true_positives as tp,
+            false_positives as fp,
+            false_negatives as fn,
+            true_negatives as tn,
+            flagged,
+            false_negatives + true_negatives as not_flagged,
+            true_positives + false_negatives as positives,
+            false_positives + true_negatives as negatives,
+            true_positives + false_positives + false_negatives + true_negatives as n
+        from {{ ref('label_signal_audit') }}
+    )
+    unpivot (cell_count for cell_name in (tp, fp, fn, tn, flagged, not_flagged, positives, negatives, n))
+
+),
+{%- endif %}
 
 cells as (
 
@@ -97,6 +127,27 @@ cells as (
             then [parity_counts.cell_name || '|' || parity_counts.protected_attribute] else []::varchar[] end
     from parity_counts
     inner join parity_cell_definitions using (cell_name)
+    union all
+    -- Tier counts add up to the cohort; GREEN and AMBER also add up to the students the RED tier does not
+    -- flag, whose number fairness_flag_parity publishes. Per persona, the tiers add up to the published
+    -- persona size, and a tier's persona counts add up to its count for all students.
+    select 'context_tier_counts', 'all|' || tier, n_students,
+        case when tier = 'RED' then ['tiers'] else ['tiers', 'not_flagged'] end
+    from tier_counts
+    where scope = 'all students'
+    union all
+    select 'context_tier_counts', 'persona|' || persona_id || '|' || tier, n_students,
+        ['persona|' || persona_id, 'tier|' || tier]
+    from tier_counts
+    where scope = 'persona'
+    {%- if audit_enabled %}
+    union all
+    -- Each audit model's counts have the lines of a parity group; its flagged count is the RED tier's.
+    select 'label_signal_audit', audit_counts.model || '|' || audit_counts.cell_name, audit_counts.cell_count,
+        list_transform(parity_cell_definitions.group_lines, lambda line: line || '|' || audit_counts.model)
+    from audit_counts
+    inner join parity_cell_definitions using (cell_name)
+    {%- endif %}
 
 )
 

@@ -2,8 +2,9 @@
 
 Each returns HTML markup. Values from the data are always escaped here (``markupsafe``), and charts are
 matplotlib SVG (see :mod:`student_personas.reports.charts`), so a page needs no script, stylesheet or
-request from outside itself. A :class:`Components` object serves one page render and counts the
-tables and charts it emitted, for the listing of rendered pages.
+request from outside itself. A :class:`Components` object serves one page render: it collects the charts
+the page shows (drawn once the template is rendered, possibly in worker processes) and counts its tables,
+for the listing of rendered pages.
 """
 
 from __future__ import annotations
@@ -67,11 +68,12 @@ def bivariate(statistics: Iterable[Mapping], sample: pd.DataFrame) -> list[Bivar
     return pairs
 
 
-def matrix_from_rows(rows: Iterable[Mapping], row: str, column: str, value: str, missing_text: str | None = None
-                     ) -> tuple[list[str], list[str], np.ndarray, list[list[str]]]:
+def matrix_from_rows(rows: Iterable[Mapping], row: str, column: str, value: str, missing_text: str | None = None,
+                     kind: str = "number") -> tuple[list[str], list[str], np.ndarray, list[list[str]]]:
     """A long table as a matrix: row and column labels in order of first appearance, the values (NaN where a
-    cell is absent or null) and each cell's text: the value with two decimals, or for a null value the row's
-    ``missing_text`` column (so a withheld cell can read "<10"); absent cells read ""."""
+    cell is absent or null) and each cell's text: the value formatted as ``kind`` (see :func:`format_value`;
+    two decimals by default), or for a null value the row's ``missing_text`` column (so a withheld cell can
+    read "<10"); absent cells read ""."""
     rows = list(rows)
     row_labels = list(dict.fromkeys(str(item[row]) for item in rows))
     column_labels = list(dict.fromkeys(str(item[column]) for item in rows))
@@ -86,16 +88,16 @@ def matrix_from_rows(rows: Iterable[Mapping], row: str, column: str, value: str,
             cell_text[i][j] = "" if note is None else str(note)
         else:
             matrix[i, j] = item[value]
-            cell_text[i][j] = f"{item[value]:.2f}"
+            cell_text[i][j] = format_value(item[value], kind)
     return row_labels, column_labels, matrix, cell_text
 
 
 class Components:
-    """The component functions for one page render, numbering and counting its charts and tables."""
+    """The component functions for one page render: numbers and collects its charts, counts its tables."""
 
     def __init__(self, page_name: str):
         self.page_name = page_name
-        self.n_charts = 0
+        self.charts: list[charts.Chart] = []
         self.n_tables = 0
 
     def functions(self) -> dict:
@@ -115,14 +117,18 @@ class Components:
             "radar": self.radar,
             "intervals": self.intervals,
             "grouped_bars": self.grouped_bars,
+            "dot_comparison": self.dot_comparison,
         }
 
-    def _figure(self, draw, title: str, caption: str | None = None) -> Markup:
-        """One chart in a <figure>: ``draw(chart_id)`` returns the SVG, titled for assistive technology."""
-        self.n_charts += 1
-        svg = Markup(draw(f"{self.page_name}-chart-{self.n_charts}"))
+    def _figure(self, function, *args, label: str, caption: str | None = None, **kwargs) -> Markup:
+        """One chart in a <figure> labelled ``label`` for assistive technology: the chart
+        ``function(*args, **kwargs)`` of :mod:`charts` is recorded in :attr:`charts` and its placeholder
+        stands in the figure until it is drawn (see :meth:`RenderedPage.with_charts`)."""
+        chart = charts.Chart(function, f"{self.page_name}-chart-{len(self.charts) + 1}", args, kwargs)
+        self.charts.append(chart)
         caption_html = Markup("<figcaption>{}</figcaption>").format(caption) if caption else Markup()
-        return Markup('<figure class="chart" role="img" aria-label="{}">{}{}</figure>').format(title, svg, caption_html)
+        return Markup('<figure class="chart" role="img" aria-label="{}">{}{}</figure>').format(
+            label, Markup(chart.placeholder), caption_html)
 
     def data_table(self, rows: Iterable[Mapping], columns: Mapping[str, str], formats: Mapping[str, str] | None = None,
                    empty: str = "No rows.") -> Markup:
@@ -158,9 +164,10 @@ class Components:
         """A grid of histograms, one per value of ``group``, from bins counted in SQL."""
         figures = []
         for name, bins in _groups(rows, group).items():
-            figures.append(self._figure(lambda chart_id, name=name, bins=bins: charts.histogram_svg(
-                [row[start] for row in bins], [row[end] for row in bins], [row[count] for row in bins],
-                title=str(name), x_label=x_label, y_label=y_label, chart_id=chart_id), title=f"Histogram of {name}"))
+            figures.append(self._figure(
+                charts.histogram_svg, [row[start] for row in bins], [row[end] for row in bins],
+                [row[count] for row in bins], title=str(name), x_label=x_label, y_label=y_label,
+                label=f"Histogram of {name}"))
         return Markup('<div class="chart-grid">{}</div>').format(Markup("").join(figures))
 
     def bar_charts(self, rows: Iterable[Mapping], group: str, label: str, count: str, *, x_label: str,
@@ -169,10 +176,9 @@ class Components:
         names the column whose value in a group's first row captions its chart."""
         figures = []
         for name, levels in _groups(rows, group).items():
-            figures.append(self._figure(lambda chart_id, name=name, levels=levels: charts.bar_svg(
-                [row[label] for row in levels], [row[count] for row in levels], title=str(name),
-                x_label=x_label, chart_id=chart_id), title=f"Counts of {name}",
-                caption=levels[0][caption] if caption else None))
+            figures.append(self._figure(
+                charts.bar_svg, [row[label] for row in levels], [row[count] for row in levels], title=str(name),
+                x_label=x_label, label=f"Counts of {name}", caption=levels[0][caption] if caption else None))
         return Markup('<div class="chart-grid">{}</div>').format(Markup("").join(figures))
 
     def heatmap(self, rows: Iterable[Mapping], x: str, y: str, value: str, *, title: str, colorbar_label: str) -> Markup:
@@ -185,19 +191,19 @@ class Components:
         for row in rows:
             coefficient = np.nan if row[value] is None else row[value]
             matrix[position[row[x]], position[row[y]]] = matrix[position[row[y]], position[row[x]]] = coefficient
-        return self._figure(lambda chart_id: charts.heatmap_svg(
-            matrix, labels, title=title, colorbar_label=colorbar_label, chart_id=chart_id), title=title)
+        return self._figure(charts.heatmap_svg, matrix, labels, title=title, colorbar_label=colorbar_label, label=title)
 
     def matrix_heatmap(self, rows: Iterable[Mapping], row: str, column: str, value: str, *, title: str,
-                       colorbar_label: str, scale: str, missing_text: str | None = None,
+                       colorbar_label: str, scale: str, missing_text: str | None = None, kind: str = "number",
                        caption: str | None = None) -> Markup:
         """A heatmap of a long table, one cell per row at (``row``, ``column``), both in order of first
-        appearance, coloured by ``value`` on ``scale`` (see :data:`charts.HEATMAP_SCALES`). A cell whose
-        value is null shows the row's ``missing_text`` column (such as a published count "<10")."""
-        row_labels, column_labels, matrix, cell_text = matrix_from_rows(rows, row, column, value, missing_text)
-        return self._figure(lambda chart_id: charts.heatmap_svg(
-            matrix, row_labels, column_labels, title=title, colorbar_label=colorbar_label, chart_id=chart_id,
-            scale=scale, cell_text=cell_text), title=title, caption=caption)
+        appearance, coloured by ``value`` on ``scale`` (see :data:`charts.HEATMAP_SCALES`) and annotated
+        with it formatted as ``kind``. A cell whose value is null shows the row's ``missing_text`` column
+        (such as a published count "<10")."""
+        row_labels, column_labels, matrix, cell_text = matrix_from_rows(rows, row, column, value, missing_text, kind)
+        return self._figure(charts.heatmap_svg, matrix, row_labels, column_labels, title=title,
+                            colorbar_label=colorbar_label, scale=scale, cell_text=cell_text, label=title,
+                            caption=caption)
 
     def sweep(self, rows: Iterable[Mapping], x: str, series: Mapping[str, tuple[str, str | None]], *,
               marks: Iterable[tuple[float, str]], title: str, x_label: str, y_label: str, log_y: bool = False,
@@ -207,20 +213,19 @@ class Components:
         rows = list(rows)
         lines = [(label, [item[key] for item in rows], None if error is None else [item[error] for item in rows])
                  for label, (key, error) in series.items()]
-        return self._figure(lambda chart_id: charts.sweep_svg(
-            [item[x] for item in rows], lines, marks=[tuple(mark) for mark in marks], title=title, x_label=x_label,
-            y_label=y_label, chart_id=chart_id, log_y=log_y), title=title, caption=caption)
+        return self._figure(charts.sweep_svg, [item[x] for item in rows], lines, marks=[tuple(mark) for mark in marks],
+                            title=title, x_label=x_label, y_label=y_label, log_y=log_y, label=title, caption=caption)
 
     def group_scatter(self, points: pd.DataFrame, centres: Iterable[Mapping], *, x: str, y: str, group: str,
                       label: str, title: str, x_label: str, y_label: str, caption: str | None = None) -> Markup:
         """Points of a frame coloured by ``group`` with each group's centre marked; ``centres`` has one row per
         group (its ``group`` id, ``x``, ``y`` and legend ``label``), in legend order."""
         centres = list(centres)
-        return self._figure(lambda chart_id: charts.group_scatter_svg(
-            points[x].to_numpy(dtype=float), points[y].to_numpy(dtype=float), points[group].to_numpy(),
-            [item[group] for item in centres], [item[label] for item in centres], [item[x] for item in centres],
-            [item[y] for item in centres], title=title, x_label=x_label, y_label=y_label, chart_id=chart_id),
-            title=title, caption=caption)
+        return self._figure(
+            charts.group_scatter_svg, points[x].to_numpy(dtype=float), points[y].to_numpy(dtype=float),
+            points[group].to_numpy(), [item[group] for item in centres], [item[label] for item in centres],
+            [item[x] for item in centres], [item[y] for item in centres], title=title, x_label=x_label,
+            y_label=y_label, label=title, caption=caption)
 
     def radar(self, rows: Iterable[Mapping], label: str, value: str, *, limit: float, title: str,
               caption: str | None = None) -> Markup:
@@ -228,9 +233,8 @@ class Components:
         rows = list(rows)
         if len(rows) < 3:
             raise ValueError(f"a radar needs at least three spokes, got {len(rows)}")
-        return self._figure(lambda chart_id: charts.radar_svg(
-            [item[label] for item in rows], [item[value] for item in rows], limit=limit, title=title,
-            chart_id=chart_id), title=title, caption=caption)
+        return self._figure(charts.radar_svg, [item[label] for item in rows], [item[value] for item in rows],
+                            limit=limit, title=title, label=title, caption=caption)
 
     def intervals(self, rows: Iterable[Mapping], label: str, rate: str, lower: str, upper: str, *, note: str,
                   reference: float | None, reference_label: str, title: str, x_label: str,
@@ -238,19 +242,30 @@ class Components:
         """Rates with interval bars, one row per label, and a reference line; a row whose rate is null shows
         its ``note`` column instead."""
         rows = list(rows)
-        return self._figure(lambda chart_id: charts.interval_svg(
-            [item[label] for item in rows], [item[rate] for item in rows], [item[lower] for item in rows],
-            [item[upper] for item in rows], reference=reference, reference_label=reference_label,
-            notes=[item[note] for item in rows], title=title, x_label=x_label, chart_id=chart_id),
-            title=title, caption=caption)
+        return self._figure(
+            charts.interval_svg, [item[label] for item in rows], [item[rate] for item in rows],
+            [item[lower] for item in rows], [item[upper] for item in rows], reference=reference,
+            reference_label=reference_label, notes=[item[note] for item in rows], title=title, x_label=x_label,
+            label=title, caption=caption)
+
+    def dot_comparison(self, rows: Iterable[Mapping], label: str, series: Mapping[str, str], *, limit: float,
+                       title: str, x_label: str, reference_label: str, caption: str | None = None) -> Markup:
+        """Dots per row on a shared scale, one per ``series`` (legend label → column), against a reference
+        line at 0: e.g. a student and their peers in standard deviations from the cohort mean."""
+        rows = list(rows)
+        return self._figure(
+            charts.dot_comparison_svg, [item[label] for item in rows],
+            [(name, [item[key] for item in rows]) for name, key in series.items()], limit=limit, title=title,
+            x_label=x_label, reference_label=reference_label, label=title, caption=caption)
 
     def grouped_bars(self, rows: Iterable[Mapping], label: str, series: Mapping[str, str], *, title: str,
                      x_label: str, caption: str | None = None) -> Markup:
         """Grouped horizontal bars, one group per row; ``series`` maps each legend label to its column."""
         rows = list(rows)
-        return self._figure(lambda chart_id: charts.grouped_bar_svg(
-            [item[label] for item in rows], [(name, [item[key] for item in rows]) for name, key in series.items()],
-            title=title, x_label=x_label, chart_id=chart_id), title=title, caption=caption)
+        return self._figure(
+            charts.grouped_bar_svg, [item[label] for item in rows],
+            [(name, [item[key] for item in rows]) for name, key in series.items()], title=title, x_label=x_label,
+            label=title, caption=caption)
 
     def scatter(self, pair: BivariatePair) -> Markup:
         """A scatter of one pair's drawn sample with its least-squares line; the caption gives the
@@ -262,9 +277,9 @@ class Components:
         caption = (f"Pearson r = {format_value(stats.pearson_r, 'signed')} (p {_p_text(stats.pearson_p)}), "
                    f"Spearman ρ = {format_value(stats.spearman_rho, 'signed')} (p {_p_text(stats.spearman_p)}); "
                    f"{drawn}.")
-        return self._figure(lambda chart_id: charts.scatter_svg(
-            pair.sample_x, pair.sample_y, slope=stats.slope, intercept=stats.intercept, title=title,
-            x_label=pair.x_column, y_label=pair.y_column, chart_id=chart_id), title=title, caption=caption)
+        return self._figure(charts.scatter_svg, pair.sample_x, pair.sample_y, slope=stats.slope,
+                            intercept=stats.intercept, title=title, x_label=pair.x_column, y_label=pair.y_column,
+                            label=title, caption=caption)
 
 
 def _p_text(p_value: float) -> str:

@@ -9,7 +9,7 @@ import pandas as pd
 
 MISSING = "—"
 
-FORMATS = ("text", "count", "percent", "number", "score", "signed", "p_value")
+FORMATS = ("text", "count", "percent", "points", "number", "score", "signed", "p_value")
 
 
 def is_missing(value) -> bool:
@@ -21,8 +21,9 @@ def format_value(value, kind: str = "text") -> str:
     """Format one value for display (the caller escapes the result).
 
     Kinds: ``count`` (1,234), ``percent`` of a share (1.9%; below 0.1% but not zero, "<0.1%"),
-    ``number`` (two decimals, thousands separated, so a column of them lines up), ``score`` (three
-    decimals, for a coefficient between 0 and 1 such as a Jaccard index or Cramér's V), ``signed``
+    ``points`` (a difference of two shares, in percentage points: +1.2 pts / −0.4 pts), ``number`` (two
+    decimals, thousands separated, so a column of them lines up), ``score`` (three decimals, for a
+    coefficient between 0 and 1 such as a Jaccard index or Cramér's V), ``signed``
     (a coefficient such as a correlation: +0.123 / −0.045), ``p_value`` (3 significant digits,
     "<0.001" below that) and ``text``. Missing values (null, NaN) show as an em dash in every kind,
     so an absent figure is never mistaken for a zero. Published counts are text: digits are formatted
@@ -42,6 +43,8 @@ def format_value(value, kind: str = "text") -> str:
         if 0 < abs(value) < 0.0005:
             return "<0.1%"
         return f"{value * 100:,.1f}%"
+    if kind == "points":
+        return f"{value * 100:+.1f} pts".replace("-", "−")
     if kind == "number":
         text = f"{value:,.2f}"
         return "0.00" if text == "-0.00" else text

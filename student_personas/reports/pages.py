@@ -31,6 +31,7 @@ import pandas as pd
 from jinja2 import nodes
 from markupsafe import Markup
 
+from student_personas.reports.charts import Chart
 from student_personas.reports.components import Components
 from student_personas.reports.formatting import is_missing
 
@@ -233,18 +234,38 @@ def page_environment(templates_dir: Path) -> jinja2.Environment:
 
 @dataclass(frozen=True)
 class RenderedPage:
-    """A rendered page and what it holds."""
+    """A rendered page and what it holds. Until :meth:`with_charts`, ``html`` holds a placeholder where each
+    of its ``charts`` goes, so the charts of every page can be drawn together (see ``draw_charts``)."""
 
     name: str
     title: str
     html: str
-    n_charts: int
+    charts: tuple[Chart, ...]
     n_tables: int
+
+    @property
+    def n_charts(self) -> int:
+        return len(self.charts)
+
+    def with_charts(self, svgs: Mapping[str, str]) -> RenderedPage:
+        """The page with each chart's placeholder replaced by its SVG from ``svgs`` (by chart id).
+
+        A template that dropped or repeated a chart's markup is an error naming the chart, never a page
+        with a hole in it."""
+        html = self.html
+        for chart in self.charts:
+            if html.count(chart.placeholder) != 1:
+                raise ReportDefinitionError(
+                    f"page {self.name!r}: chart {chart.chart_id} appears {html.count(chart.placeholder)} times"
+                    " in the rendered template instead of once")
+            html = html.replace(chart.placeholder, svgs[chart.chart_id])
+        return RenderedPage(self.name, self.title, html, self.charts, self.n_tables)
 
 
 def render_template(environment: jinja2.Environment, template_name: str, page_name: str,
                     context: Mapping) -> RenderedPage:
-    """Render one template with the components and ``context``; its title is its ``title`` block."""
+    """Render one template with the components and ``context``; its title is its ``title`` block. The
+    charts are not drawn yet: see :meth:`RenderedPage.with_charts`."""
     template = environment.get_template(template_name)
     components = Components(page_name)
     variables = {**context, **components.functions()}
@@ -252,4 +273,4 @@ def render_template(environment: jinja2.Environment, template_name: str, page_na
         raise ReportDefinitionError(f"{template_name}: no {{% block title %}}")
     title = Markup("".join(template.blocks["title"](template.new_context(variables)))).unescape().strip()
     html = template.render(variables)
-    return RenderedPage(page_name, title, html, components.n_charts, components.n_tables)
+    return RenderedPage(page_name, title, html, tuple(components.charts), components.n_tables)

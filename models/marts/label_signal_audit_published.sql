@@ -1,0 +1,63 @@
+{{ config(materialized='view') }}
+{#- label_signal_audit for publication, and what reports read instead of the opt-in audit: its confusion
+    counts from 1 to min_cell_size - 1 shown as '<10', the complementary counts that would reveal them as
+    'suppressed', and no recall or precision derived from either. Empty while var label_signal_audit is
+    off (the audit model is then disabled and absent), so readers need no other switch. -#}
+
+with audit as (
+
+    {%- if label_signal_audit_enabled() %}
+    select * from {{ ref('label_signal_audit') }}
+    {%- else %}
+    select
+        null::varchar as model,
+        null::double as roc_auc,
+        null::double as pr_auc,
+        null::bigint as flagged,
+        null::bigint as true_positives,
+        null::bigint as false_positives,
+        null::bigint as false_negatives,
+        null::bigint as true_negatives,
+        null::double as recall,
+        null::double as precision,
+        null::varchar as interpretation
+    where false
+    {%- endif %}
+
+),
+
+suppression as (
+
+    select cell_id, suppression from {{ ref('int_cell_suppression') }}
+    where table_name = 'label_signal_audit'
+
+),
+
+published as (
+
+    select
+        audit.model,
+        audit.roc_auc,
+        audit.pr_auc,
+        {{ published_count('audit.flagged', 'flagged.suppression') }} as flagged,
+        {{ published_count('audit.true_positives', 'tp.suppression') }} as true_positives,
+        {{ published_count('audit.false_positives', 'fp.suppression') }} as false_positives,
+        {{ published_count('audit.false_negatives', 'fn.suppression') }} as false_negatives,
+        {{ published_count('audit.true_negatives', 'tn.suppression') }} as true_negatives,
+        {{ published_value('audit.recall', 'tp.suppression', 'fn.suppression') }} as recall,
+        {{ published_value('audit.precision', 'tp.suppression', 'fp.suppression', 'flagged.suppression') }}
+            as precision,
+        audit.interpretation,
+        coalesce(tp.suppression, fp.suppression, fn.suppression, tn.suppression, flagged.suppression) is not null
+            as is_suppressed,
+        {{ run_id() }} as run_id
+    from audit
+    left join suppression as flagged on flagged.cell_id = audit.model || '|flagged'
+    left join suppression as tp on tp.cell_id = audit.model || '|tp'
+    left join suppression as fp on fp.cell_id = audit.model || '|fp'
+    left join suppression as fn on fn.cell_id = audit.model || '|fn'
+    left join suppression as tn on tn.cell_id = audit.model || '|tn'
+
+)
+
+select * from published
