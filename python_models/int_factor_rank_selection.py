@@ -12,7 +12,8 @@ def model(dbt, session):
     sample = personas.seeded_sample(len(ids), settings["selection_sample_size"], settings["random_seed"])
     low, high = settings["factor_rank_range"]
     warehouse.progress(f"rank sweep {low}-{high} on {sample.size:,} of {len(ids):,} students")
-    sweep = factors.sweep_ranks(x[sample], range(low, high + 1), settings["heldout_folds"], settings["random_seed"])
+    sweep = warehouse.in_own_process(
+        factors.sweep_ranks, x[sample], range(low, high + 1), settings["heldout_folds"], settings["random_seed"])
     return warehouse.selection_table(
         "nmf_rank", "rank", sweep.ranks,
         {"training_error": sweep.training_error, "heldout_mse": sweep.heldout_mse, "heldout_mse_se": sweep.heldout_se},

@@ -10,8 +10,9 @@ def model(dbt, session):
     warehouse.require_students(len(ids), low + 1, f"sweeping k from {low}")
     sample = personas.seeded_sample(len(ids), settings["selection_sample_size"], settings["random_seed"])
     warehouse.progress(f"k sweep {low}-{high} on {sample.size:,} of {len(ids):,} students")
-    sweep = personas.sweep_k(scores[sample], range(low, high + 1), settings["kmeans_restarts"],
-                             settings["random_seed"], settings["silhouette_sample_size"])
+    sweep = warehouse.in_own_process(personas.sweep_k, scores[sample], range(low, high + 1),
+                                     settings["kmeans_restarts"], settings["random_seed"],
+                                     settings["silhouette_sample_size"])
     return warehouse.selection_table(
         "kmeans_k", "k", sweep.ks,
         {"silhouette": sweep.silhouette, "davies_bouldin": sweep.davies_bouldin,

@@ -17,9 +17,9 @@ def model(dbt, session):
     warehouse.progress(
         f"stability: {settings['stability_resamples']} bootstrap refits and {settings['stability_seed_runs']} "
         f"seeded refits on {sample.size:,} students")
-    result = personas.persona_stability(
-        x[sample], labels[sample], rank, k, settings["kmeans_restarts"], settings["random_seed"],
-        settings["stability_resamples"], settings["stability_seed_runs"])
+    result = warehouse.in_own_process(
+        personas.persona_stability, x[sample], labels[sample], rank, k, settings["kmeans_restarts"],
+        settings["random_seed"], settings["stability_resamples"], settings["stability_seed_runs"])
     seed_ari = result.seed_ari if result.seed_ari.size else np.array([np.nan])
     return pa.table({
         "persona_id": pa.array(np.arange(1, k + 1), pa.int32()),

@@ -7,12 +7,15 @@ student_id, so row positions, seeded samples and therefore results are identical
 from __future__ import annotations
 
 import json
+import multiprocessing
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from threadpoolctl import threadpool_limits
 
 
 def settings(raw: str | None) -> dict:
@@ -27,6 +30,26 @@ def settings(raw: str | None) -> dict:
 def progress(message: str) -> None:
     """A short progress line on stderr (dbt shows its own per-model lines; this marks long steps)."""
     print(f"[student-personas {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def in_own_process(function, *args):
+    """``function(*args)`` computed in a forked child process, for the model-selection loops.
+
+    dbt runs two models at once in one Python process. A selection loop (K-Means restarts, NMF refits on a
+    sample) makes thousands of short native calls, and after each it must win the GIL back from the other
+    thread's Jinja compilation, which keeps it for up to the 5 ms switch interval: measured beside a busy
+    thread, the stability refits took 149 s instead of 1 s. A child process has its own GIL. It is forked
+    (no re-import of dbt) and only computes with numpy and scikit-learn on the arguments it inherits,
+    never touching DuckDB or dbt, so the locks other threads of the dbt process held at the fork are never
+    needed; ``function`` and its result must be picklable. Results are identical to a direct call.
+
+    The child first limits OpenMP and BLAS to one thread: a forked child inherits the parent's OpenMP
+    bookkeeping but not its worker threads, and GNU OpenMP then waits forever for them in its first
+    multi-threaded region (seen: K-Means hung in a child of a process that had run K-Means on two threads).
+    """
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                             initializer=threadpool_limits, initargs=(1,)) as pool:
+        return pool.submit(function, *args).result()
 
 
 def feature_matrix(relation) -> tuple[np.ndarray, np.ndarray]:

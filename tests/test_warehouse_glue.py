@@ -64,3 +64,17 @@ def test_settings_and_student_count_guards():
     with pytest.raises(ValueError, match="only 1 survived encoding"):
         warehouse.require_features(1)
     warehouse.require_features(2)
+
+
+def test_in_own_process_returns_what_a_direct_call_returns_and_raises_its_errors():
+    from student_personas import personas
+
+    rng = np.random.default_rng(3)
+    scores = np.vstack([rng.normal(0, 0.1, (40, 2)), rng.normal(3, 0.1, (40, 2))])
+    direct = personas.sweep_k(scores, range(2, 4), 3, 7, 80)
+    forked = warehouse.in_own_process(personas.sweep_k, scores, range(2, 4), 3, 7, 80)
+    assert forked.chosen_k == direct.chosen_k == 2
+    assert np.array_equal(forked.silhouette, direct.silhouette)
+    assert np.array_equal(forked.centroids[2], direct.centroids[2])
+    with pytest.raises(ValueError, match="no k in the sweep"):
+        warehouse.in_own_process(personas.sweep_k, scores, range(100, 101), 3, 7, 80)
