@@ -385,11 +385,12 @@ class _Box:
 
 
 class _Canvas:
-    """An SVG being assembled: elements in paint order, then :meth:`svg` wraps them."""
+    """An SVG ``width`` pixels wide being assembled: elements in paint order, then :meth:`svg` wraps them."""
 
-    def __init__(self, chart_id: str, title: str):
+    def __init__(self, chart_id: str, title: str, width: float):
         self.chart_id = chart_id
         self.title = title
+        self.width = math.ceil(width)
         self.parts: list[str] = []
 
     def add(self, *markup: str) -> None:
@@ -401,8 +402,8 @@ class _Canvas:
             attribute_text = "".join(f' {name.replace("_", "-")}="{value}"' for name, value in attributes.items())
             self.parts.append(f"<g{attribute_text}>{''.join(children)}</g>")
 
-    def svg(self, width: float, height: float) -> str:
-        width, height = math.ceil(width), math.ceil(height)
+    def svg(self, height: float) -> str:
+        width, height = self.width, math.ceil(height)
         chart_id = _escape(self.chart_id)
         return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
                 f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="{chart_id}-title" '
@@ -415,10 +416,10 @@ def _title_lines(title: str, width: float) -> list[str]:
     return fit_lines(title, width - 2 * PAD, TITLE_SIZE, 2, bold=True)
 
 
-def _draw_title(canvas: _Canvas, lines: Sequence[str], centre: float, width: float) -> None:
+def _draw_title(canvas: _Canvas, lines: Sequence[str], centre: float) -> None:
     """The title centred on ``centre`` (the plot's middle), moved in if it would leave the chart."""
     half = max((text_width(line, TITLE_SIZE, bold=True) for line in lines), default=0) / 2
-    x = min(max(centre, PAD + half), width - PAD - half)
+    x = min(max(centre, PAD + half), canvas.width - PAD - half)
     canvas.add(_text_block(x, PAD, lines, TITLE_SIZE, "top", anchor="middle", bold=True))
 
 
@@ -434,18 +435,24 @@ def _grid(canvas: _Canvas, box: _Box, xs: Sequence[float] = (), ys: Sequence[flo
         canvas.add(f'<path d="{"".join(lines)}" fill="none" stroke="{GRID}" stroke-width="0.8"/>')
 
 
+def _inside(x: float, text: str, width: float) -> float:
+    """Where to centre tick label ``text`` meant for ``x`` so that it stays inside a chart ``width`` wide
+    (a label at the end of an axis is moved in rather than cut)."""
+    half = text_width(text, TICK_SIZE) / 2
+    return min(max(x, half + 1), width - half - 1)
+
+
 def _frame(canvas: _Canvas, box: _Box, x_ticks: Sequence[float], x_labels: Sequence[str], y_ticks: Sequence[float],
-           y_labels: Sequence[Sequence[str]], x_label: Sequence[str] = (), y_label: Sequence[str] = (),
-           y_label_x: float = PAD) -> None:
+           y_labels: Sequence[Sequence[str]], x_label: Sequence[str] = (), y_label: Sequence[str] = ()) -> None:
     """The left and bottom axis lines with tick marks at pixel positions, tick labels (each y label as
     lines), and the axis labels as lines: the x label under the tick labels, the y label turned a
-    quarter, its first line's top at ``y_label_x``."""
+    quarter at the chart's left edge."""
     marks = "".join(f"M{x:.1f} {box.bottom:.1f}v{TICK}" for x in x_ticks)
     marks += "".join(f"M{box.left:.1f} {y:.1f}h{-TICK}" for y in y_ticks)
     canvas.add(f'<path d="M{box.left:.1f} {box.top:.1f}V{box.bottom:.1f}H{box.right:.1f}{marks}" fill="none" '
                f'stroke="{AXIS}" stroke-width="1"/>')
-    canvas.group([_text(x, box.bottom + TICK + GAP + 0.78 * TICK_SIZE, label) for x, label in zip(x_ticks, x_labels)],
-                 text_anchor="middle")
+    canvas.group([_text(_inside(x, label, canvas.width), box.bottom + TICK + GAP + 0.78 * TICK_SIZE, label)
+                  for x, label in zip(x_ticks, x_labels)], text_anchor="middle")
     canvas.group([_text_block(box.left - TICK - GAP, y, lines, TICK_SIZE) for y, lines in zip(y_ticks, y_labels)],
                  text_anchor="end")
     if x_label:
@@ -453,7 +460,7 @@ def _frame(canvas: _Canvas, box: _Box, x_ticks: Sequence[float], x_labels: Seque
         canvas.add(_text_block((box.left + box.right) / 2, top, x_label, LABEL_SIZE, "top", anchor="middle"))
     if y_label:
         centre = (box.top + box.bottom) / 2
-        canvas.add(*(_text(y_label_x + (index + 0.78) * LABEL_SIZE * LINE_HEIGHT, centre, line, LABEL_SIZE,
+        canvas.add(*(_text(PAD + (index + 0.78) * LABEL_SIZE * LINE_HEIGHT, centre, line, LABEL_SIZE,
                            anchor="middle", rotate=-90) for index, line in enumerate(y_label)))
 
 
@@ -542,7 +549,7 @@ def histogram_svg(bin_starts: Sequence[float], bin_ends: Sequence[float], counts
     x = _Scale(x_low, x_high, box.left, box.right)
     y = _Scale(0, y_high, box.bottom, box.top)
 
-    canvas = _Canvas(chart_id, title)
+    canvas = _Canvas(chart_id, title, width)
     _grid(canvas, box, ys=[y(tick) for tick in y_ticks])
     bars = []
     for start, end, value in zip(x(starts), x(ends), values):
@@ -552,8 +559,8 @@ def histogram_svg(bin_starts: Sequence[float], bin_ends: Sequence[float], counts
     canvas.group(bars, fill=PRIMARY, stroke="#ffffff", stroke_width="0.5")
     _frame(canvas, box, [x(tick) for tick in x_ticks], x_tick_labels, [y(tick) for tick in y_ticks],
            [[label] for label in y_tick_labels], x_lines, y_lines)
-    _draw_title(canvas, titles, (box.left + box.right) / 2, width)
-    return canvas.svg(width, box.bottom + _x_label_height(x_lines) + PAD)
+    _draw_title(canvas, titles, (box.left + box.right) / 2)
+    return canvas.svg(box.bottom + _x_label_height(x_lines) + PAD)
 
 
 def _category_labels(labels: Sequence, width: float, size: float = TICK_SIZE, max_lines: int = 2) -> list[list[str]]:
@@ -594,15 +601,15 @@ def bar_svg(labels: Sequence[str], counts: Sequence[int], *, title: str, x_label
     centres = [box.top + row * (index + 0.5) for index in range(len(labels))]
     x_lines = fit_lines(x_label, box.width, LABEL_SIZE)
 
-    canvas = _Canvas(chart_id, title)
+    canvas = _Canvas(chart_id, title, width)
     _grid(canvas, box, xs=[x(tick) for tick in x_ticks])
     canvas.group([f'<rect x="{box.left:.1f}" y="{centre - row * 0.325:.1f}" width="{x(value) - box.left:.2f}" '
                   f'height="{row * 0.65:.1f}"/>' for centre, value in zip(centres, values)], fill=PRIMARY)
     canvas.group([_text(x(value) + 4, centre + 0.36 * NOTE_SIZE, note)
                   for centre, value, note in zip(centres, values, notes)], font_size=NOTE_SIZE)
     _frame(canvas, box, [x(tick) for tick in x_ticks], x_tick_labels, centres, label_blocks, x_lines)
-    _draw_title(canvas, titles, (box.left + box.right) / 2, width)
-    return canvas.svg(width, box.bottom + _x_label_height(x_lines) + PAD)
+    _draw_title(canvas, titles, (box.left + box.right) / 2)
+    return canvas.svg(box.bottom + _x_label_height(x_lines) + PAD)
 
 
 def _hex_to_rgb(colour: str) -> np.ndarray:
@@ -729,7 +736,7 @@ def heatmap_svg(matrix: np.ndarray, row_labels: Sequence[str], column_labels: Se
     bar_lines = fit_lines(colorbar_label, height - PAD - label_top, LABEL_SIZE, 2)
     width = bar_label_x + _block_height(bar_lines, LABEL_SIZE) + PAD
 
-    canvas = _Canvas(chart_id, title)
+    canvas = _Canvas(chart_id, title, width)
     rgb = colour_scale.rgb(matrix).reshape(n_rows, n_columns, 3)
     finite = np.isfinite(matrix)
     cells = []
@@ -788,8 +795,8 @@ def heatmap_svg(matrix: np.ndarray, row_labels: Sequence[str], column_labels: Se
     middle = min(max(middle, label_top + half), height - PAD - half)
     canvas.add(*(_text(bar_label_x + (index + 0.78) * LABEL_SIZE * LINE_HEIGHT, middle, line, LABEL_SIZE,
                        anchor="middle", rotate=-90) for index, line in enumerate(bar_lines)))
-    _draw_title(canvas, titles, (box.left + box.right) / 2, width)
-    return canvas.svg(width, height)
+    _draw_title(canvas, titles, (box.left + box.right) / 2)
+    return canvas.svg(height)
 
 
 def _legend_corner(box: _Box, size: tuple[float, float], xs: np.ndarray, ys: np.ndarray) -> tuple[float, float]:
@@ -832,7 +839,7 @@ def scatter_svg(x: np.ndarray, y: np.ndarray, *, slope: float, intercept: float,
     x_ticks, x_tick_labels = _linear_ticks(x_low, x_high, box.width, horizontal=True)
     to_x, to_y = _Scale(x_low, x_high, box.left, box.right), _Scale(y_low, y_high, box.bottom, box.top)
 
-    canvas = _Canvas(chart_id, title)
+    canvas = _Canvas(chart_id, title, width)
     _grid(canvas, box, [to_x(tick) for tick in x_ticks], [to_y(tick) for tick in y_ticks])
     pixels_x, pixels_y = to_x(x_values), to_y(y_values)
     canvas.group(_points(pixels_x, pixels_y, 1.75), fill=PRIMARY, fill_opacity="0.35")
@@ -845,11 +852,13 @@ def scatter_svg(x: np.ndarray, y: np.ndarray, *, slope: float, intercept: float,
         along = np.linspace(0, 1, 50)
         corner = _legend_corner(box, (legend_width, LEGEND_ROW), np.append(pixels_x, x1 + (x2 - x1) * along),
                                 np.append(pixels_y, y1 + (y2 - y1) * along))
+        canvas.add(f'<rect x="{corner[0] - 2:.1f}" y="{corner[1]:.1f}" width="{legend_width + 4:.1f}" '
+                   f'height="{LEGEND_ROW}" fill="#ffffff" fill-opacity="0.8"/>')
         _draw_legend(canvas, legend, *corner)
     _frame(canvas, box, [to_x(tick) for tick in x_ticks], x_tick_labels, [to_y(tick) for tick in y_ticks],
            [[label] for label in y_tick_labels], x_lines, y_lines)
-    _draw_title(canvas, titles, (box.left + box.right) / 2, width)
-    return canvas.svg(width, box.bottom + _x_label_height(x_lines) + PAD)
+    _draw_title(canvas, titles, (box.left + box.right) / 2)
+    return canvas.svg(box.bottom + _x_label_height(x_lines) + PAD)
 
 
 def sweep_svg(x: Sequence[float], series: Sequence[tuple[str, Sequence[float], Sequence[float] | None]], *,
@@ -894,7 +903,7 @@ def sweep_svg(x: Sequence[float], series: Sequence[tuple[str, Sequence[float], S
     legend = _legend_rows([(_line_swatch(GROUP_COLORS[index % len(GROUP_COLORS)], 2, marker=markers[index % 4]), label)
                            for index, (label, _, _) in enumerate(lines)], width - box.left - PAD)
 
-    canvas = _Canvas(chart_id, title)
+    canvas = _Canvas(chart_id, title, width)
     _grid(canvas, box, [to_x(tick) for tick in x_ticks], [to_y(tick) for tick in y_ticks])
     middle = (x_low + x_high) / 2
     for index, (position, label) in enumerate(marks):
@@ -938,8 +947,8 @@ def sweep_svg(x: Sequence[float], series: Sequence[tuple[str, Sequence[float], S
            [[label] for label in y_tick_labels], x_lines, y_lines)
     legend_top = box.bottom + _x_label_height(x_lines) + 8
     _draw_legend(canvas, legend, box.left, legend_top)
-    _draw_title(canvas, titles, (box.left + box.right) / 2, width)
-    return canvas.svg(width, legend_top + LEGEND_ROW * len(legend) + PAD)
+    _draw_title(canvas, titles, (box.left + box.right) / 2)
+    return canvas.svg(legend_top + LEGEND_ROW * len(legend) + PAD)
 
 
 def group_scatter_svg(x: np.ndarray, y: np.ndarray, groups: np.ndarray, group_ids: Sequence, group_labels: Sequence[str],
@@ -966,7 +975,7 @@ def group_scatter_svg(x: np.ndarray, y: np.ndarray, groups: np.ndarray, group_id
     legend = _legend_rows([(_marker_swatch(colour, "o"), f"{group} · {label}")
                            for colour, group, label in zip(colours, group_ids, group_labels)], width - box.left - PAD)
 
-    canvas = _Canvas(chart_id, title)
+    canvas = _Canvas(chart_id, title, width)
     _grid(canvas, box, [to_x(tick) for tick in x_ticks], [to_y(tick) for tick in y_ticks])
     for colour, group in zip(colours, group_ids):
         chosen = (groups == group) & np.isfinite(x_values) & np.isfinite(y_values)
@@ -980,8 +989,8 @@ def group_scatter_svg(x: np.ndarray, y: np.ndarray, groups: np.ndarray, group_id
            [[label] for label in y_tick_labels], x_lines, y_lines)
     legend_top = box.bottom + _x_label_height(x_lines) + 10
     _draw_legend(canvas, legend, box.left, legend_top)
-    _draw_title(canvas, titles, (box.left + box.right) / 2, width)
-    return canvas.svg(width, legend_top + LEGEND_ROW * len(legend) + PAD)
+    _draw_title(canvas, titles, (box.left + box.right) / 2)
+    return canvas.svg(legend_top + LEGEND_ROW * len(legend) + PAD)
 
 
 def radar_svg(labels: Sequence[str], values: Sequence[float], *, limit: float, title: str, chart_id: str) -> str:
@@ -1024,7 +1033,7 @@ def radar_svg(labels: Sequence[str], values: Sequence[float], *, limit: float, t
         distance = radius * (value + limit) / (2 * limit)
         return centre_x + distance * math.sin(angle), centre_y - distance * math.cos(angle)
 
-    canvas = _Canvas(chart_id, title)
+    canvas = _Canvas(chart_id, title, width)
     ticks = np.arange(-limit, limit + 0.5, 1.0)
     rings = "".join(f'<circle cx="{centre_x:.1f}" cy="{centre_y:.1f}" r="{radius * (tick + limit) / (2 * limit):.1f}"/>'
                     for tick in ticks if tick + limit > 0)
@@ -1049,8 +1058,8 @@ def radar_svg(labels: Sequence[str], values: Sequence[float], *, limit: float, t
     canvas.group([_text_block(centre_x + dx, centre_y + dy, lines, label_size, align, anchor=anchor)
                   for dx, dy, anchor, lines, align in placed], font_size=f"{label_size:g}")
     _draw_legend(canvas, legend, PAD, legend_top, width - 2 * PAD)
-    _draw_title(canvas, titles, centre_x, width)
-    return canvas.svg(width, legend_top + LEGEND_ROW * len(legend) + PAD)
+    _draw_title(canvas, titles, centre_x)
+    return canvas.svg(legend_top + LEGEND_ROW * len(legend) + PAD)
 
 
 def interval_svg(labels: Sequence[str], rates: Sequence[float | None], lower: Sequence[float | None],
@@ -1076,7 +1085,7 @@ def interval_svg(labels: Sequence[str], rates: Sequence[float | None], lower: Se
     x_lines = fit_lines(x_label, width - 2 * PAD, LABEL_SIZE, 2)
     centres = [box.top + row * (index - first_row) for index in range(len(labels))]
 
-    canvas = _Canvas(chart_id, title)
+    canvas = _Canvas(chart_id, title, width)
     _grid(canvas, box, xs=[to_x(tick) for tick in x_ticks])
     if reference is not None:
         pixel = to_x(min(reference, right))
@@ -1110,8 +1119,8 @@ def interval_svg(labels: Sequence[str], rates: Sequence[float | None], lower: Se
     half = max(text_width(line, LABEL_SIZE) for line in x_lines) / 2
     centre_x = min(max((box.left + box.right) / 2, PAD + half), width - PAD - half)
     canvas.add(_text_block(centre_x, x_label_top + 3, x_lines, LABEL_SIZE, "top", anchor="middle"))
-    _draw_title(canvas, titles, (box.left + box.right) / 2, width)
-    return canvas.svg(width, box.bottom + _x_label_height(x_lines) + PAD)
+    _draw_title(canvas, titles, (box.left + box.right) / 2)
+    return canvas.svg(box.bottom + _x_label_height(x_lines) + PAD)
 
 
 def grouped_bar_svg(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *, title: str,
@@ -1140,7 +1149,7 @@ def grouped_bar_svg(labels: Sequence[str], series: Sequence[tuple[str, Sequence[
     legend = _legend_rows([(_bar_swatch(colour), name) for colour, (name, _) in zip(colours, series)], box.width,
                           inline=True)
 
-    canvas = _Canvas(chart_id, title)
+    canvas = _Canvas(chart_id, title, width)
     _grid(canvas, box, xs=[to_x(tick) for tick in x_ticks])
     texts = []
     for index, colour in enumerate(colours):
@@ -1156,8 +1165,8 @@ def grouped_bar_svg(labels: Sequence[str], series: Sequence[tuple[str, Sequence[
     _frame(canvas, box, [to_x(tick) for tick in x_ticks], x_tick_labels, centres, label_blocks, x_lines)
     legend_top = box.bottom + _x_label_height(x_lines) + 8
     _draw_legend(canvas, legend, box.left, legend_top, box.width)
-    _draw_title(canvas, titles, (box.left + box.right) / 2, width)
-    return canvas.svg(width, legend_top + LEGEND_ROW * len(legend) + PAD)
+    _draw_title(canvas, titles, (box.left + box.right) / 2)
+    return canvas.svg(legend_top + LEGEND_ROW * len(legend) + PAD)
 
 
 def dot_comparison_svg(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *, limit: float,
@@ -1185,7 +1194,7 @@ def dot_comparison_svg(labels: Sequence[str], series: Sequence[tuple[str, Sequen
                           + [(_marker_swatch(colour, markers[index % 4], 8), name)
                              for index, (colour, (name, _)) in enumerate(zip(colours, series))], width - box.left - PAD)
 
-    canvas = _Canvas(chart_id, title)
+    canvas = _Canvas(chart_id, title, width)
     _grid(canvas, box, xs=[to_x(tick) for tick in x_ticks])
     canvas.add(f'<path d="M{to_x(0):.1f} {box.top:.1f}V{box.bottom:.1f}" stroke="{TEXT}" stroke-width="1.3" '
                'stroke-dasharray="4 3"/>')
@@ -1201,5 +1210,5 @@ def dot_comparison_svg(labels: Sequence[str], series: Sequence[tuple[str, Sequen
     _frame(canvas, box, [to_x(tick) for tick in x_ticks], x_tick_labels, centres.tolist(), label_blocks, x_lines)
     legend_top = box.bottom + _x_label_height(x_lines) + 8
     _draw_legend(canvas, legend, box.left, legend_top)
-    _draw_title(canvas, titles, (box.left + box.right) / 2, width)
-    return canvas.svg(width, legend_top + LEGEND_ROW * len(legend) + PAD)
+    _draw_title(canvas, titles, (box.left + box.right) / 2)
+    return canvas.svg(legend_top + LEGEND_ROW * len(legend) + PAD)
