@@ -1,10 +1,10 @@
 """Components a page template calls to show query results: tables, metric tiles and charts.
 
 Each returns HTML markup. Values from the data are always escaped here (``markupsafe``), and charts are
-inline SVG written by :mod:`student_personas.reports.charts`, so a page needs no script, stylesheet or
+matplotlib SVG (see :mod:`student_personas.reports.charts`), so a page needs no script, stylesheet or
 request from outside itself. A :class:`Components` object serves one page render: it collects the charts
-the page shows (drawn once the template is rendered) and counts its tables, for the listing of rendered
-pages.
+the page shows (drawn once the template is rendered, possibly in worker processes) and counts its tables,
+for the listing of rendered pages.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -24,14 +25,15 @@ BUILTIN_SOURCE = "the built-in synthetic cohort (seed raw_students)"
 
 
 def render_site(connection: duckdb.DuckDBPyConnection, relations: Mapping[str, duckdb.DuckDBPyRelation],
-                settings: Mapping, templates_dir: Path, rendered_at: datetime, processes: int = 1) -> pd.DataFrame:
+                settings: Mapping, templates_dir: Path, rendered_at: datetime, processes: int | None = None
+                ) -> pd.DataFrame:
     """Render each page of ``templates_dir`` from ``relations`` into ``settings['reports_dir']``, then
     ``index.html`` linking them. Returns one row per page: page, title, path, bytes, n_charts, n_tables,
     rendered_at.
 
-    Queries and templates run page by page; then the charts of all pages are drawn together, in
-    ``processes`` worker processes if more than one (by default here: a chart takes milliseconds, less
-    than starting a worker; see ``benchmarks/reports.py``).
+    Queries and templates run page by page; then the charts of all pages are drawn together in
+    ``processes`` worker processes (default: one per core this process may use), since drawing is most
+    of the work.
 
     Every page header states ``rendered_at`` and the data source (``settings['students_path']``, or the
     built-in cohort), so a printed page can always be traced to its run and input.
@@ -51,7 +53,8 @@ def render_site(connection: duckdb.DuckDBPyConnection, relations: Mapping[str, d
             pages.append(render_template(environment, page.template_name, page.name, {
                 "q": results, "settings": settings, "report": report,
                 "source_tables": sorted(referenced_tables(page))}))
-    svgs = draw_charts([chart for page in pages for chart in page.charts], processes)
+    svgs = draw_charts([chart for page in pages for chart in page.charts],
+                       len(os.sched_getaffinity(0)) if processes is None else processes)
     pages = [page.with_charts(svgs) for page in pages]
     listing = pd.DataFrame({
         "page": [page.name for page in pages],
