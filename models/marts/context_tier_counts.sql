@@ -21,23 +21,21 @@ tiers as (
 
 ),
 
-scopes as (
+counts as (
 
-    select distinct 'all students' as scope, null::integer as persona_id from indicator
-    union all
-    select distinct 'persona', persona_id from indicator
+    select
+        case when grouping(persona_id) = 1 then 'all students' else 'persona' end as scope,
+        persona_id,
+        tier,
+        count(*) as n_students
+    from indicator
+    group by grouping sets ((tier), (persona_id, tier))
 
 ),
 
-counts as (
+scopes as (
 
-    select 'all students' as scope, null::integer as persona_id, tier, count(*) as n_students
-    from indicator
-    group by tier
-    union all
-    select 'persona', persona_id, tier, count(*)
-    from indicator
-    group by persona_id, tier
+    select distinct scope, persona_id from counts
 
 ),
 
