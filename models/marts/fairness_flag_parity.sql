@@ -60,25 +60,14 @@ confusion as (
 
 metrics as (
 
-    select protected_attribute, group_value, n_students, 'flag_rate' as metric,
-        true_positives + false_positives as numerator, n_students as denominator
+    {%- for definition in parity_metrics() %}
+    select protected_attribute, group_value, n_students, '{{ definition.metric }}' as metric,
+        {{ definition.numerator }} as numerator, {{ definition.denominator }} as denominator
     from confusion
+    {%- if not loop.last %}
     union all
-    select protected_attribute, group_value, n_students, 'true_positive_rate',
-        true_positives, true_positives + false_negatives
-    from confusion
-    union all
-    select protected_attribute, group_value, n_students, 'false_positive_rate',
-        false_positives, false_positives + true_negatives
-    from confusion
-    union all
-    select protected_attribute, group_value, n_students, 'positive_predictive_value',
-        true_positives, true_positives + false_positives
-    from confusion
-    union all
-    select protected_attribute, group_value, n_students, 'negative_predictive_value',
-        true_negatives, true_negatives + false_negatives
-    from confusion
+    {%- endif %}
+    {%- endfor %}
 
 ),
 

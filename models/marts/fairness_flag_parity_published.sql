@@ -18,11 +18,10 @@ suppression as (
 metric_cells as (
 
     select * from (values
-        ('flag_rate', 'flagged', 'n'),
-        ('true_positive_rate', 'tp', 'positives'),
-        ('false_positive_rate', 'fp', 'negatives'),
-        ('positive_predictive_value', 'tp', 'flagged'),
-        ('negative_predictive_value', 'tn', 'not_flagged')
+        {%- for definition in parity_metrics() %}
+        ('{{ definition.metric }}', '{{ definition.numerator_cell }}', '{{ definition.denominator_cell }}')
+        {{- ',' if not loop.last }}
+        {%- endfor %}
     ) as cells (metric, numerator_cell, denominator_cell)
 
 ),
