@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | md5sum | cut -c1-12)
 
-.PHONY: run test install browser bench score clean
+.PHONY: run test install browser bench score clean profile
+export VARS
 
 install: $(INSTALLED)
 
@@ -16,8 +17,12 @@ $(INSTALLED): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
+# VARS: a vars file (YAML). The default builds the built-in worked example; for your own file start from
+# `make profile STUDENTS=file.csv OUT=my_vars.yml`, review it, then `make run VARS=my_vars.yml`.
+VARS ?= examples/builtin/vars.yml
+
 run: $(INSTALLED)
-	$(BIN)/dbt build
+	$(BIN)/dbt build --vars "$$(cat "$$VARS")"
 
 # The report tests open the rendered pages in Debian's Chromium (Playwright's own browser download is
 # not used); install it when missing.

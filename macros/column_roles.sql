@@ -1,37 +1,70 @@
-{% macro column_roles(relation=none, levels_column='declared_levels', levels_source='declared') %}
+{% macro declared_roles() %}
   {#-
-    The rows of a column-roles relation (default stg_column_roles) as a list of dicts in file order, for
-    models that generate one expression per column. Calling it makes the caller depend on that relation.
-    `levels_column` holds each categorical column's allowed levels; `levels_source` says where they come
-    from ('declared' in the vars, or 'model': the levels a stored persona model was fitted on).
-    [] at parse time.
+    Column -> role, from the vars: the one place the role vars are read (stg_column_roles turns them into
+    a table that every other model reads). Conflicting declarations are reported by the preflight.
+  -#}
+  {%- set roles = {} -%}
+  {%- set id_columns = var('id_column', none) -%}
+  {%- set declarations = [
+      ('id', [id_columns] if id_columns is string else (id_columns or [])),
+      ('term', [var('term_column')] if var('term_column', none) else []),
+      ('label', [var('label_column')] if var('label_column', none) else []),
+      ('label_source', input_fact('label_source_columns') or []),
+      ('protected', var('protected_columns', []) or []),
+      ('excluded', var('excluded_columns', []) or []),
+      ('feature', (var('categorical_columns', {}) or {}).keys() | list),
+      ('feature', var('feature_columns', none) or []),
+  ] -%}
+  {%- for role, columns in declarations -%}
+    {%- for column in columns if column not in roles -%}
+      {%- do roles.update({column: role}) -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {{ return(roles) }}
+{% endmacro %}
+
+
+{% macro column_roles(relation=none) %}
+  {#-
+    The rows of stg_column_roles as a list of dicts in file order, for models that write one expression per
+    column. Calling it makes the caller depend on stg_column_roles. [] at parse time.
   -#}
   {%- set relation = relation if relation is not none else ref('stg_column_roles') -%}
   {%- if not execute -%}{{ return([]) }}{%- endif -%}
   {%- set result = run_query(
-      "select column_name, role, kind, range_min, range_max, to_json(" ~ levels_column ~ ") from " ~ relation
-      ~ " order by column_position") -%}
+      "select column_name, role, kind, origin, range_min, range_max, to_json(allowed_levels), missing_policy, "
+      ~ "clip_method, has_case_variants, formula from " ~ relation ~ " order by column_position") -%}
   {%- set roles = [] -%}
   {%- for row in result.rows -%}
     {%- do roles.append({
-        'column_name': row[0],
-        'role': row[1],
-        'kind': row[2],
-        'range_min': (row[3] | float) if row[3] is not none else none,
-        'range_max': (row[4] | float) if row[4] is not none else none,
-        'allowed_levels': fromjson(row[5]) if row[5] is not none else none,
-        'levels_source': levels_source,
+        'column_name': row[0], 'role': row[1], 'kind': row[2], 'origin': row[3],
+        'range_min': (row[4] | float) if row[4] is not none else none,
+        'range_max': (row[5] | float) if row[5] is not none else none,
+        'allowed_levels': fromjson(row[6]) if row[6] is not none else none,
+        'missing_policy': row[7], 'clip_method': row[8], 'has_case_variants': row[9], 'formula': row[10],
     }) -%}
   {%- endfor -%}
   {{ return(roles) }}
 {% endmacro %}
 
 
-{% macro columns_with(roles, role, kind=none) %}
-  {#- Names of the columns in `roles` with this role (and kind). -#}
+{% macro columns_with(roles, role, kind=none, origin=none) %}
+  {#- Names of the columns in `roles` with this role (and kind, and origin). -#}
   {%- set names = [] -%}
-  {%- for column in roles if column.role == role and (kind is none or column.kind == kind) -%}
+  {%- for column in roles if column.role == role and (kind is none or column.kind == kind)
+        and (origin is none or column.origin == origin) -%}
     {%- do names.append(column.column_name) -%}
+  {%- endfor -%}
+  {{ return(names) }}
+{% endmacro %}
+
+
+{% macro input_column_names() %}
+  {#- The student file's columns in file order (without the row number the loader adds). -#}
+  {%- if not execute -%}{{ return([]) }}{%- endif -%}
+  {%- set names = [] -%}
+  {%- for column in adapter.get_columns_in_relation(source('inputs', 'students')) if column.name != 'source_row_number' -%}
+    {%- do names.append(column.name) -%}
   {%- endfor -%}
   {{ return(names) }}
 {% endmacro %}

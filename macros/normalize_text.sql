@@ -1,22 +1,46 @@
 {% macro normalized_text(expression) -%}
   {#-
-    Text as the warehouse compares it: Unicode NFC, typographic quotes made plain (exports write
-    "Master’s"), whitespace trimmed and collapsed, and the configured missing-value tokens as null.
-    Plain ASCII without whitespace runs (nearly every cell) only needs trimming, so only the other cells
-    pay for the full normalisation: four times faster on 100,000 students.
+    Text as the warehouse compares it: Unicode NFC, NUL and zero-width characters removed, typographic
+    quotes made plain (exports write "Master’s"), whitespace trimmed and collapsed, and the configured
+    missing-value tokens as null. Plain ASCII without whitespace runs (nearly every cell) only needs
+    trimming, so only the other cells pay for the full normalisation: four times faster on 100,000 students.
   -#}
   {%- set value = 'cast(' ~ expression ~ ' as varchar)' -%}
   {%- set tokens -%}
     ({% for token in var('missing_value_tokens', ['']) %}{{ sql_string(token) }}{{ ", " if not loop.last }}{% endfor %})
   {%- endset -%}
   {%- set full -%}
-    trim(regexp_replace(translate(nfc_normalize({{ value }}), '‘’‚‛“”„‟', '''''''''""""'), '\s+', ' ', 'g'))
+    trim(regexp_replace(translate(regexp_replace(nfc_normalize({{ value }}), '[\x00\x{200b}\x{200c}\x{200d}\x{2060}\x{feff}]', '', 'g'),
+        '‘’‚‛“”„‟', '''''''''""""'), '\s+', ' ', 'g'))
   {%- endset -%}
   case
     when trim({{ value }}) in {{ tokens }} then null
     when strlen({{ value }}) = length({{ value }}) and not contains({{ value }}, '  ')
-        and not regexp_matches({{ value }}, '[\t\n\r\f\v]') then trim({{ value }})
+        and not regexp_matches({{ value }}, '[\x00-\x1f]') then trim({{ value }})
     when {{ full }} in {{ tokens }} then null
     else {{ full }}
   end
+{%- endmacro %}
+
+
+{% macro parsed_number(text_expression) -%}
+  {#-
+    A number from normalised text, strictly: an optional sign, digits with at most one decimal separator,
+    an optional exponent (DuckDB's own cast would also take '1_234', ' 0x10' or 'infinity'). The file's
+    decimal separator (declared, or detected by the preflight) and thousands separator are honoured.
+    Null when the text is not such a number.
+  -#}
+  {%- set decimal = input_fact('decimal_separator') or '.' -%}
+  {%- set thousands = var('thousands_separator', none) -%}
+  {%- set value = text_expression -%}
+  {%- if thousands -%}{%- set value = "replace(" ~ value ~ ", " ~ sql_string(thousands) ~ ", '')" -%}{%- endif -%}
+  {%- if decimal == ',' -%}{%- set value = "replace(" ~ value ~ ", ',', '.')" -%}{%- endif -%}
+  case when regexp_full_match({{ value }}, '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?')
+      then cast({{ value }} as double) end
+{%- endmacro %}
+
+
+{% macro non_finite_text(text_expression) -%}
+  {#- Whether text spells a non-finite number (NaN, inf, infinity), which is rejected, not read as missing. -#}
+  lower(replace({{ text_expression }}, '+', '')) in ('nan', 'inf', '-inf', 'infinity', '-infinity')
 {%- endmacro %}

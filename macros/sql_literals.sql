@@ -13,5 +13,15 @@
 {%- endmacro %}
 
 {% macro sql_number(value) -%}
-  {%- if value is none -%}null{%- else -%}{{ value | float }}{%- endif -%}
+  {#- A number as an SQL literal; anything that is not a number is a configuration error (the preflight
+      checks every setting first: this guards `dbt compile` and direct use). -#}
+  {%- if value is none -%}null
+  {%- elif value is number and value is not boolean -%}{{ value | float }}
+  {%- else -%}{{ exceptions.raise_compiler_error("student-personas configuration: expected a number, got " ~ value) }}
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro setting(name) -%}
+  {#- A numeric var as an SQL literal, checked: vars reach SQL only through this or sql_string. -#}
+  {{ sql_number(var(name)) }}
 {%- endmacro %}

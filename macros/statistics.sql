@@ -79,3 +79,20 @@
         ({{ n_rows }}) - (({{ n_rows }}) - 1) ^ 2 / (({{ n }}) - 1.0),
         ({{ n_columns }}) - (({{ n_columns }}) - 1) ^ 2 / (({{ n }}) - 1.0)) - 1, 0))
 {%- endmacro %}
+
+{% macro context_tier_thresholds(base_rate) -%}
+  {#-
+    The context indicator's AMBER and RED thresholds, as two SQL expressions. Fixed when vars
+    context_amber_at / context_red_at are set; otherwise relative to the label's base rate in the cohort:
+    AMBER from context_amber_ratio x the rate, RED from context_red_ratio x the rate, each capped a quarter
+    and half of the way from the rate to certainty, so that the tiers stay meaningful at any base rate (a
+    1.8% label: AMBER 2.7%, RED 3.6%; a 30% label: 45% and 60%; a 60% label: 70% and 80%).
+  -#}
+  {%- if var('context_amber_at', none) is not none -%}
+    {{ return([setting('context_amber_at'), setting('context_red_at')]) }}
+  {%- endif -%}
+  {{ return([
+      'least(' ~ setting('context_amber_ratio') ~ ' * (' ~ base_rate ~ '), (' ~ base_rate ~ ') + (1 - (' ~ base_rate ~ ')) / 4)',
+      'least(' ~ setting('context_red_ratio') ~ ' * (' ~ base_rate ~ '), (' ~ base_rate ~ ') + (1 - (' ~ base_rate ~ ')) / 2)',
+  ]) }}
+{%- endmacro %}

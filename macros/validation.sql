@@ -1,76 +1,102 @@
-{% macro cell_check(column) %}
+{% macro failure_type() -%}
+  struct(column_name varchar, check_name varchar, reason varchar)
+{%- endmacro %}
+
+
+{% macro failure(column_name, check_name, reason) -%}
+  {{ '{' }}'column_name': {{ sql_string(column_name) }}, 'check_name': '{{ check_name }}', 'reason': {{ reason }}{{ '}' }}
+{%- endmacro %}
+
+
+{% macro cell_check(column, text, value) %}
   {#-
-    One SQL expression for one column: null when the cell passes, else a struct
-    {column_name, check_name, reason} for its first failed check. '' when the column has no checks.
-    Required cells (id, label, features) must be present; features and ranged columns must be finite
-    numbers within their range; allowed levels (declared, or those a stored model was fitted on) and
-    label values are enforced.
+    One SQL expression for one input column: null when the cell passes, else a struct {column_name,
+    check_name, reason} for its first failed check; '' when the column has no checks. `text` is the
+    normalised text of the cell and `value` its typed value.
+    Ids and terms must be present; numbers must be finite, of a supported magnitude and inside their range
+    rule; categorical levels must be declared ones (or, when scoring, ones the persona model was fitted on).
+    A missing feature value is filled by the column's missing-value policy unless the policy is reject.
   -#}
   {%- set name = column.column_name -%}
-  {%- set value = sql_identifier(name) -%}
-  {%- set number = 'try_cast(' ~ value ~ ' as double)' -%}
-  {%- set has_range = column.range_min is not none or column.range_max is not none -%}
-  {%- set allowed_levels = column.allowed_levels or [] -%}
-  {%- if has_range and column.kind == 'categorical' -%}
-    {{ exceptions.raise_compiler_error("student-personas configuration: range_rules has a rule for '" ~ name
-        ~ "', which is a categorical column; remove the rule or the categorical declaration.") }}
-  {%- endif -%}
+  {%- set quoted_name = sql_string(name) -%}
   {%- set branches = [] -%}
-  {%- if column.role in ['id', 'label', 'feature'] -%}
-    {%- do branches.append((value ~ ' is null', 'missing_value', "format('{} is missing', " ~ sql_string(name) ~ ")")) -%}
+  {%- if column.role in ['id', 'term'] or (column.role == 'feature' and column.missing_policy == 'reject') -%}
+    {%- do branches.append((text ~ ' is null', 'missing_value', "format('{} is missing', " ~ quoted_name ~ ")")) -%}
   {%- endif -%}
-  {%- if column.role == 'label' -%}
-    {%- set accepted = (var('label_positive_values') + var('label_negative_values')) | map('lower') | list -%}
-    {%- do branches.append((
-        'lower(' ~ value ~ ') not in (select unnest(' ~ sql_string_list(accepted) ~ '))',
-        'label_not_binary',
-        "format('{} is ''{}'', not a binary label value (expected one of {})', "
-            ~ sql_string(name) ~ ", " ~ value ~ ", " ~ sql_string(accepted | join(', ')) ~ ")")) -%}
-  {%- endif -%}
-  {%- if column.kind == 'numeric' or has_range -%}
-    {%- do branches.append((
-        value ~ ' is not null and ' ~ number ~ ' is null',
-        'not_a_number',
-        "format('{} is ''{}'', which is not a number', " ~ sql_string(name) ~ ", " ~ value ~ ")")) -%}
-    {%- do branches.append((
-        'not isfinite(' ~ number ~ ')',
-        'not_finite',
-        "format('{} is ''{}'', which is not a finite number', " ~ sql_string(name) ~ ", " ~ value ~ ")")) -%}
+  {%- if column.kind == 'numeric' and column.role in ['feature', 'label_source'] -%}
+    {%- do branches.append((non_finite_text(text), 'not_finite',
+        "format('{} is ''{}'', which is not a finite number', " ~ quoted_name ~ ", " ~ text ~ ")")) -%}
+    {%- do branches.append((text ~ ' is not null and ' ~ value ~ ' is null', 'not_a_number',
+        "format('{} is ''{}'', which is not a number', " ~ quoted_name ~ ", " ~ text ~ ")")) -%}
+    {%- do branches.append(('abs(' ~ value ~ ') > 1e15', 'out_of_supported_range',
+        "format('{} is {}, beyond the magnitude the warehouse sums exactly (1e15)', " ~ quoted_name ~ ", " ~ text ~ ")")) -%}
   {%- endif -%}
   {%- if column.range_min is not none -%}
-    {%- do branches.append((
-        number ~ ' < ' ~ column.range_min,
-        'below_minimum',
-        "format('{} is {}, below the allowed minimum {}', "
-            ~ sql_string(name) ~ ", " ~ value ~ ", " ~ sql_string('%g' % column.range_min) ~ ")")) -%}
+    {%- do branches.append((value ~ ' < ' ~ column.range_min, 'below_minimum',
+        "format('{} is {}, below the allowed minimum {}', " ~ quoted_name ~ ", " ~ text ~ ", "
+        ~ sql_string('%g' % column.range_min) ~ ")")) -%}
   {%- endif -%}
   {%- if column.range_max is not none -%}
-    {%- do branches.append((
-        number ~ ' > ' ~ column.range_max,
-        'above_maximum',
-        "format('{} is {}, above the allowed maximum {}', "
-            ~ sql_string(name) ~ ", " ~ value ~ ", " ~ sql_string('%g' % column.range_max) ~ ")")) -%}
+    {%- do branches.append((value ~ ' > ' ~ column.range_max, 'above_maximum',
+        "format('{} is {}, above the allowed maximum {}', " ~ quoted_name ~ ", " ~ text ~ ", "
+        ~ sql_string('%g' % column.range_max) ~ ")")) -%}
   {%- endif -%}
-  {%- if column.role == 'feature' and allowed_levels and column.levels_source == 'model' -%}
-    {%- do branches.append((
-        value ~ ' not in (select unnest(' ~ sql_string_list(allowed_levels) ~ '))',
-        'unknown_level',
-        "format('{} is ''{}'', a level the persona model was not fitted on (its levels: {})', "
-            ~ sql_string(name) ~ ", " ~ value ~ ", " ~ sql_string(allowed_levels | join(', ')) ~ ")")) -%}
-  {%- elif column.role == 'feature' and allowed_levels -%}
-    {%- do branches.append((
-        value ~ ' not in (select unnest(' ~ sql_string_list(allowed_levels) ~ '))',
-        'undeclared_level',
-        "format('{} is ''{}'', not one of the declared levels: {}', "
-            ~ sql_string(name) ~ ", " ~ value ~ ", " ~ sql_string(allowed_levels | join(', ')) ~ ")")) -%}
+  {%- if column.role == 'feature' and column.kind == 'categorical' and column.allowed_levels -%}
+    {%- set levels = sql_string_list(column.allowed_levels) -%}
+    {%- if is_scoring_run() -%}
+      {%- do branches.append((value ~ ' not in (select unnest(' ~ levels ~ '))', 'unknown_level',
+          "format('{} is ''{}'', a level the persona model was not fitted on (its levels: {})', "
+          ~ quoted_name ~ ", " ~ value ~ ", " ~ sql_string(column.allowed_levels | join(', ')) ~ ")")) -%}
+    {%- else -%}
+      {%- do branches.append((value ~ ' not in (select unnest(' ~ levels ~ '))', 'undeclared_level',
+          "format('{} is ''{}'', not one of the declared levels: {}', "
+          ~ quoted_name ~ ", " ~ value ~ ", " ~ sql_string(column.allowed_levels | join(', ')) ~ ")")) -%}
+    {%- endif -%}
   {%- endif -%}
   {%- if branches -%}
     case
       {%- for condition, check_name, reason in branches %}
-        when {{ condition }} then {
-            'column_name': {{ sql_string(name) }}, 'check_name': '{{ check_name }}', 'reason': {{ reason }}
-        }
+        when {{ condition }} then {{ failure(name, check_name, reason) }}
       {%- endfor %}
     end
+  {%- endif -%}
+{% endmacro %}
+
+
+{% macro label_value_expression(roles) -%}
+  {#- The context label as 0/1 from the typed columns: the label column's value in the positive or negative
+      list, or the declared label_expression; null when it cannot be told (a row defect). -#}
+  {%- set label_columns = columns_with(roles, 'label') -%}
+  {%- if label_columns -%}
+    {%- set text = 'lower(' ~ sql_identifier(label_columns[0]) ~ ')' -%}
+    case
+        when {{ text }} in (select unnest({{ sql_string_list(var('label_positive_values') | map('string') | map('lower') | list) }})) then 1
+        when {{ text }} in (select unnest({{ sql_string_list((var('label_negative_values') or []) | map('string') | map('lower') | list) }})) then 0
+    end
+  {%- elif var('label_expression', none) and not is_scoring_run() -%}
+    cast(({{ var('label_expression') }}) as integer)
+  {%- else -%}
+    null::integer
+  {%- endif -%}
+{%- endmacro %}
+
+
+{% macro label_check(roles, text_relation) %}
+  {#- The label's row check: present, and one of the declared values (or computable by label_expression). -#}
+  {%- set label_columns = columns_with(roles, 'label') -%}
+  {%- if label_columns -%}
+    {%- set name = label_columns[0] -%}
+    {%- set text = text_relation ~ '.' ~ sql_identifier(name) -%}
+    case
+        when {{ text }} is null then {{ failure(name, 'missing_value', "format('{} is missing', " ~ sql_string(name) ~ ")") }}
+        when label_value is null then {{ failure(name, 'label_not_binary',
+            "format('{} is ''{}'', in neither label_positive_values nor label_negative_values', "
+            ~ sql_string(name) ~ ", " ~ text ~ ")") }}
+    end
+  {%- elif var('label_expression', none) and not is_scoring_run() -%}
+    case when label_value is null then {{ failure('label_expression', 'label_not_computable',
+        "'label_expression " ~ var('label_expression') | replace("'", "''") ~ " gives no value on this row'") }} end
+  {%- else -%}
+    null::{{ failure_type() }}
   {%- endif -%}
 {% endmacro %}

@@ -1,4 +1,4 @@
-"""The final NMF on every student at the chosen rank: unit-norm factor loadings, largest factor first."""
+"""The final NMF on every reference student at the chosen rank: unit-norm factor loadings, largest first."""
 
 
 def model(dbt, session):
@@ -9,9 +9,9 @@ def model(dbt, session):
 
     settings = warehouse.settings(dbt.config.get("persona_settings"))
     rank = warehouse.chosen_value(dbt.ref("int_factor_rank_selection"))
-    ids, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"))
-    features = dbt.ref("feature_encoding").filter("is_used").order("feature_index").to_arrow_table()
-    warehouse.progress(f"NMF rank {rank} on {len(ids):,} students x {x.shape[1]} features")
+    keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), reference_only=True)
+    features = dbt.ref("int_feature_encoding").filter("is_used").order("feature_index").to_arrow_table()
+    warehouse.progress(f"NMF rank {rank} on {len(keys):,} students x {x.shape[1]} features")
     components = factors.fit_nmf_components(x, rank, settings["random_seed"])
     factor_ids, feature_positions = np.indices(components.shape)
     return pa.table({

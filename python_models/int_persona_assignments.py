@@ -1,4 +1,4 @@
-"""Every student's persona: the nearest centroid, the distance to it and the margin to the next one."""
+"""Every student record's persona: the nearest centroid (fitted or stored), the distance to it and the margin to the next."""
 
 
 def model(dbt, session):
@@ -6,11 +6,10 @@ def model(dbt, session):
 
     from student_personas import personas, warehouse
 
-    ids, scores = warehouse.wide_matrix(dbt.ref("int_student_factor_scores"), "student_id", "factor_")
+    keys, scores = warehouse.record_matrix(dbt.ref("int_student_factor_scores"), "factor_")
     persona_ids, centroids = warehouse.wide_matrix(dbt.ref("int_persona_centroids"), "persona_id", "factor_")
     nearest, distance, margin = personas.nearest_centroids(scores, centroids)
-    return pa.table({
-        "student_id": pa.array(ids),
+    return warehouse.with_keys(keys, {
         "persona_id": pa.array(persona_ids[nearest], pa.int32()),
         "distance_to_centroid": pa.array(distance, pa.float64()),
         "margin_to_next": pa.array(margin, pa.float64()),

@@ -1,15 +1,15 @@
-"""K-Means sweep over k on a seeded sample of factor scores: silhouette, Davies-Bouldin, Calinski-Harabasz."""
+"""K-Means sweep over k on a seeded sample of reference factor scores: silhouette, Davies-Bouldin, Calinski-Harabasz."""
 
 
 def model(dbt, session):
     from student_personas import personas, warehouse
 
     settings = warehouse.settings(dbt.config.get("persona_settings"))
-    ids, scores = warehouse.wide_matrix(dbt.ref("int_student_factor_scores"), "student_id", "factor_")
+    keys, scores = warehouse.record_matrix(dbt.ref("int_student_factor_scores"), "factor_", reference_only=True)
     low, high = settings["persona_k_range"]
-    warehouse.require_students(len(ids), low + 1, f"sweeping k from {low}")
-    sample = personas.seeded_sample(len(ids), settings["selection_sample_size"], settings["random_seed"])
-    warehouse.progress(f"k sweep {low}-{high} on {sample.size:,} of {len(ids):,} students")
+    warehouse.require_students(len(keys), low + 1, f"sweeping k from {low}")
+    sample = personas.seeded_sample(len(keys), settings["selection_sample_size"], settings["random_seed"])
+    warehouse.progress(f"k sweep {low}-{high} on {sample.size:,} of {len(keys):,} students")
     sweep = warehouse.in_own_process(personas.sweep_k, scores[sample], range(low, high + 1),
                                      settings["kmeans_restarts"], settings["random_seed"],
                                      settings["silhouette_sample_size"])

@@ -10,10 +10,10 @@ def model(dbt, session):
     settings = warehouse.settings(dbt.config.get("persona_settings"))
     rank = warehouse.chosen_value(dbt.ref("int_factor_rank_selection"))
     k = warehouse.chosen_value(dbt.ref("int_persona_k_selection"))
-    ids, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"))
-    assignments = dbt.ref("int_persona_assignments").order("student_id").to_arrow_table()
+    keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), reference_only=True)
+    assignments = dbt.ref("int_persona_assignments").filter("is_reference").order("student_id, term").to_arrow_table()
     labels = assignments.column("persona_id").to_numpy() - 1
-    sample = personas.seeded_sample(len(ids), settings["stability_sample_size"], settings["random_seed"])
+    sample = personas.seeded_sample(len(keys), settings["stability_sample_size"], settings["random_seed"])
     warehouse.progress(
         f"stability: {settings['stability_resamples']} bootstrap refits and {settings['stability_seed_runs']} "
         f"seeded refits on {sample.size:,} students")

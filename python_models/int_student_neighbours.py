@@ -1,4 +1,4 @@
-"""Exact nearest neighbours of every student by cosine similarity of factor scores."""
+"""Exact nearest neighbours of every fitted student record by cosine similarity of factor scores (rows as in int_student_rows)."""
 
 
 def model(dbt, session):
@@ -8,14 +8,14 @@ def model(dbt, session):
     from student_personas import neighbours, warehouse
 
     settings = warehouse.settings(dbt.config.get("persona_settings"))
-    ids, scores = warehouse.wide_matrix(dbt.ref("int_student_factor_scores"), "student_id", "factor_")
+    keys, scores = warehouse.record_matrix(dbt.ref("int_student_factor_scores"), "factor_", reference_only=True)
     k = settings["neighbours_k"]
-    warehouse.require_students(len(ids), k + 1, f"finding {k} neighbours per student")
-    warehouse.progress(f"{k} nearest neighbours for {len(ids):,} students")
+    warehouse.require_students(len(keys), k + 1, f"finding {k} neighbours per student")
+    warehouse.progress(f"{k} nearest neighbours for {len(keys):,} students")
     found = neighbours.nearest_by_cosine(scores, k)
     return pa.table({
-        "student_row": pa.array(np.repeat(np.arange(len(ids), dtype=np.int32), k)),
-        "neighbour_rank": pa.array(np.tile(np.arange(1, k + 1, dtype=np.int16), len(ids))),
+        "student_row": pa.array(np.repeat(np.arange(len(keys), dtype=np.int32), k)),
+        "neighbour_rank": pa.array(np.tile(np.arange(1, k + 1, dtype=np.int16), len(keys))),
         "neighbour_row": pa.array(found.rows.ravel()),
         "similarity": pa.array(found.similarities.ravel()),
     })

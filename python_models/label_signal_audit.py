@@ -8,20 +8,20 @@ def model(dbt, session):
     from student_personas import audit, warehouse
 
     settings = warehouse.settings(dbt.config.get("persona_settings"))
-    ids, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"))
-    indicator = dbt.ref("student_context_indicator").order("student_id").to_arrow_table()
-    labels = dbt.ref("int_student_labels").order("student_id").to_arrow_table()
+    keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), reference_only=True)
+    indicator = dbt.ref("student_context_indicator").order("student_id, term").to_arrow_table()
+    labels = dbt.ref("int_student_labels").order("student_id, term").to_arrow_table()
     if indicator.num_rows == 0:
-        raise ValueError("label_signal_audit needs a label column (var label_column) and the context indicator")
-    if not (np.array_equal(labels.column("student_id").to_numpy(zero_copy_only=False), ids)
-            and np.array_equal(indicator.column("student_id").to_numpy(zero_copy_only=False), ids)):
+        raise ValueError("label_signal_audit needs a label (var label_column or label_expression) and the context indicator")
+    if not (labels.select(list(warehouse.KEY_COLUMNS)).equals(keys.select(list(warehouse.KEY_COLUMNS)))
+            and indicator.select(list(warehouse.KEY_COLUMNS)).equals(keys.select(list(warehouse.KEY_COLUMNS)))):
         raise ValueError("label_signal_audit: students in the features, labels and indicator do not line up")
     y = labels.column("label_value").to_numpy().astype(int)
     flagged = int(np.sum(indicator.column("tier").to_numpy(zero_copy_only=False) == "RED"))
     leave_one_out = audit.leave_one_out_context_scores(
         indicator.column("persona_id").to_numpy(), y, indicator.column("neighbour_rate_smoothed").to_numpy(),
         settings["context_persona_weight"], settings["context_neighbour_weight"])
-    warehouse.progress(f"label-signal audit: {settings['label_audit_folds']}-fold models on {len(ids):,} students")
+    warehouse.progress(f"label-signal audit: {settings['label_audit_folds']}-fold models on {len(keys):,} students")
     results = audit.label_signal_audit(x, y, indicator.column("context_score").to_numpy(), leave_one_out, flagged,
                                        settings["label_audit_folds"], settings["random_seed"])
     names = list(results)

@@ -146,7 +146,7 @@ inner join {{ query('margins') }} as margins using (persona_id)
 order by summary.persona_id
 
 -- name: column_positions
-select column_name as source_column, column_position, declared_levels
+select column_name as source_column, column_position, allowed_levels
 from {{ ref('stg_column_roles') }}
 
 -- name: distinguishing
@@ -210,8 +210,8 @@ with directed as (
         case
             when profiles.level is null
                 then case when profiles.standardized_difference < 0 then 'below' else 'above' end
-            when profiles.standardized_difference > 0 and profiles.level = positions.declared_levels[1] then 'below'
-            when profiles.standardized_difference > 0 and profiles.level = positions.declared_levels[-1] then 'above'
+            when profiles.standardized_difference > 0 and profiles.level = positions.allowed_levels[1] then 'below'
+            when profiles.standardized_difference > 0 and profiles.level = positions.allowed_levels[-1] then 'above'
         end as direction,
         case
             when profiles.level is null then profiles.source_column

@@ -12,14 +12,17 @@ from scipy.stats import chi2, fisher_exact
 def chi_square_p_value(statistic: float, degrees_of_freedom: int) -> float | None:
     """Upper-tail probability of a chi-square statistic: P(X² >= statistic) with the given degrees of
     freedom. None when the degrees of freedom are not positive (no association can be tested)."""
-    if degrees_of_freedom is None or degrees_of_freedom <= 0:
+    if statistic is None or degrees_of_freedom is None or degrees_of_freedom <= 0:
         return None
     return float(chi2.sf(statistic, degrees_of_freedom))
 
 
-def fisher_exact_p_value(a: int, b: int, c: int, d: int) -> float:
+def fisher_exact_p_value(a: int, b: int, c: int, d: int) -> float | None:
     """Two-sided Fisher's exact test p-value for the 2×2 table [[a, b], [c, d]]: exact for rare
-    outcomes, where the chi-square approximation fails (e.g. 2 positives among 60 students)."""
+    outcomes, where the chi-square approximation fails (e.g. 2 positives among 60 students). None when a
+    count is missing."""
+    if None in (a, b, c, d):
+        return None
     return float(fisher_exact([[a, b], [c, d]], alternative="two-sided").pvalue)
 
 
@@ -32,4 +35,4 @@ SQL_FUNCTIONS = (
 def register(connection) -> None:
     """Register the functions on a DuckDB connection (cursors of the connection see them too)."""
     for name, function, parameters, returns in SQL_FUNCTIONS:
-        connection.create_function(name, function, parameters, returns, side_effects=False)
+        connection.create_function(name, function, parameters, returns, side_effects=False, null_handling="special")

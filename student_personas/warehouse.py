@@ -1,7 +1,9 @@
 """Glue between dbt Python models and the maths: read warehouse relations as arrays, build result tables.
 
-Data moves between DuckDB and Python as Arrow (no row-by-row transfer). Every reader orders rows by
-student_id, so row positions, seeded samples and therefore results are identical between runs.
+Data moves between DuckDB and Python as Arrow (no row-by-row transfer). Student records are keyed by
+(student_id, term); every reader orders rows by that key, so row positions, seeded samples and therefore
+results are identical between runs. Readers return the key columns as an Arrow table, and writers put them
+back in front of the results, so the models never need to know what the key is.
 """
 
 from __future__ import annotations
@@ -52,14 +54,29 @@ def in_own_process(function, *args):
         return pool.submit(function, *args).result()
 
 
-def feature_matrix(relation) -> tuple[np.ndarray, np.ndarray]:
-    """(student ids, features) from int_student_feature_vectors: one row per student, ordered by id."""
-    table = relation.order("student_id").to_arrow_table()
-    ids = table.column("student_id").to_numpy(zero_copy_only=False)
+KEY_COLUMNS = ("student_id", "term")
+
+
+def _records(relation, reference_only: bool):
+    if reference_only:
+        relation = relation.filter("is_reference")
+    return relation.order(", ".join(KEY_COLUMNS)).to_arrow_table()
+
+
+def keys_of(table: pa.Table, with_reference: bool = False) -> pa.Table:
+    """The key columns (student_id, term, and is_reference when asked) of a table of student records."""
+    names = [*KEY_COLUMNS, *(["is_reference"] if with_reference else [])]
+    return table.select(names)
+
+
+def feature_matrix(relation, reference_only: bool = False) -> tuple[pa.Table, np.ndarray]:
+    """(keys, features) from int_student_feature_vectors: one row per student record, ordered by key;
+    `reference_only` keeps the records the persona model is fitted on."""
+    table = _records(relation, reference_only)
     values = table.column("feature_values").combine_chunks()
     n_features = len(values[0]) if len(values) else 0
-    matrix = pc.list_flatten(values).to_numpy(zero_copy_only=False).reshape(len(ids), n_features)
-    return ids, np.ascontiguousarray(matrix, dtype=np.float64)
+    matrix = pc.list_flatten(values).to_numpy(zero_copy_only=False).reshape(table.num_rows, n_features)
+    return keys_of(table, with_reference=True), np.ascontiguousarray(matrix, dtype=np.float64)
 
 
 def long_matrix(relation, row_key: str, column_key: str, value: str) -> tuple[np.ndarray, np.ndarray]:
@@ -78,11 +95,21 @@ def loadings_matrix(relation) -> np.ndarray:
 def wide_matrix(relation, key: str, prefix: str) -> tuple[np.ndarray, np.ndarray]:
     """(keys, matrix) from a relation with columns `key`, `<prefix>1..<prefix>r`, ordered by key."""
     table = relation.order(key).to_arrow_table()
-    columns = sorted((name for name in table.column_names if name.startswith(prefix)),
+    return table.column(key).to_numpy(zero_copy_only=False), _prefixed_columns(table, prefix)
+
+
+def record_matrix(relation, prefix: str, reference_only: bool = False) -> tuple[pa.Table, np.ndarray]:
+    """(keys, matrix) of student records from a relation with the key columns and `<prefix>1..r`."""
+    table = _records(relation, reference_only)
+    return keys_of(table, with_reference=True), _prefixed_columns(table, prefix)
+
+
+def _prefixed_columns(table: pa.Table, prefix: str) -> np.ndarray:
+    columns = sorted((name for name in table.column_names if name.startswith(prefix) and name[len(prefix):].isdigit()),
                      key=lambda name: int(name[len(prefix):]))
     matrix = np.column_stack([table.column(name).to_numpy() for name in columns]) if columns else \
         np.empty((table.num_rows, 0))
-    return table.column(key).to_numpy(zero_copy_only=False), np.ascontiguousarray(matrix, dtype=np.float64)
+    return np.ascontiguousarray(matrix, dtype=np.float64)
 
 
 def wide_table(key_name: str, keys, matrix: np.ndarray, prefix: str) -> pa.Table:
@@ -91,6 +118,19 @@ def wide_table(key_name: str, keys, matrix: np.ndarray, prefix: str) -> pa.Table
     for j in range(matrix.shape[1]):
         columns[f"{prefix}{j + 1}"] = pa.array(matrix[:, j], pa.float64())
     return pa.table(columns)
+
+
+def with_keys(keys: pa.Table, columns: dict) -> pa.Table:
+    """The student-record keys followed by `columns` (name -> array), one row per record."""
+    table = keys
+    for name, values in columns.items():
+        table = table.append_column(name, values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values))
+    return table
+
+
+def record_table(keys: pa.Table, matrix: np.ndarray, prefix: str) -> pa.Table:
+    """The keys and one `<prefix>j` column per matrix column (1-based)."""
+    return with_keys(keys, {f"{prefix}{j + 1}": pa.array(matrix[:, j], pa.float64()) for j in range(matrix.shape[1])})
 
 
 def chosen_value(relation) -> int:

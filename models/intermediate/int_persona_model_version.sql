@@ -6,7 +6,8 @@
 
 with features as (
 
-    select student_id, feature_index, value from {{ ref('student_features') }}
+    select student_id, term, feature_index, value from {{ ref('int_student_features') }}
+    where is_reference
 
 ),
 
@@ -18,7 +19,7 @@ loadings as (
 
 centroids as (
 
-    unpivot {{ ref('int_persona_centroids') }}
+    unpivot {{ ref('int_persona_centroid_fit') }}
     on columns('^factor_\d+$')
     into name factor_column value centroid_value
 
@@ -27,11 +28,11 @@ centroids as (
 fingerprints as (
 
     select
-        (select bit_xor(hash(student_id, feature_index, value)) from features) as input_fingerprint,
+        (select bit_xor(hash(student_id, term, feature_index, value)) from features) as input_fingerprint,
         (select bit_xor(hash(factor_id, feature_index, loading)) from loadings) as loadings_fingerprint,
         (select bit_xor(hash(persona_id, factor_column, centroid_value)) from centroids) as centroids_fingerprint,
-        (select count(*) from {{ ref('stg_students') }}) as n_students,
-        (select count(*) from {{ ref('feature_encoding') }} where is_used) as n_features,
+        (select count(*) from {{ ref('int_student_records') }} where is_reference) as n_students,
+        (select count(*) from {{ ref('int_feature_encoding') }} where is_used) as n_features,
         (select count(distinct factor_id) from loadings) as n_factors,
         (select count(distinct persona_id) from centroids) as n_personas
 

@@ -1,15 +1,15 @@
-{#- One row per student and categorical feature column, with the student's level. -#}
+{#- One row per student record and categorical feature column, with the level as read (null when missing). -#}
 {%- set categorical_columns = columns_with(column_roles(), 'feature', 'categorical') -%}
 
-with students as (
+with records as (
 
-    select * from {{ ref('stg_students') }}
+    select * from {{ ref('int_student_records') }}
 
 ),
 
 unpivoted as (
 
-    {{ unpivot_columns('students', categorical_columns, 'source_column', 'level', 'varchar') }}
+    {{ unpivot_columns('records', categorical_columns, 'source_column', 'level', 'varchar') }}
 
 )
 

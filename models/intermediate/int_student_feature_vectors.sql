@@ -1,3 +1,23 @@
-{#- One row per student with the encoded features as a list in feature_index order: the matrix the
+{#- One row per student record with the encoded features as a list in feature_index order: the matrix the
     Python models read in one Arrow transfer. -#}
-{{ feature_vectors(ref('student_features')) }}
+
+with features as (
+
+    select * from {{ ref('int_student_features') }}
+
+),
+
+vectors as (
+
+    select
+        student_id,
+        term,
+        is_reference,
+        list(value order by feature_index) as feature_values,
+        count(*) filter (where is_outside_fitted_range) as values_outside_fitted_range
+    from features
+    group by student_id, term, is_reference
+
+)
+
+select * from vectors

@@ -1,15 +1,15 @@
-{#- One row per student and numeric feature column, in original units. -#}
+{#- One row per student record and numeric feature column, as read (missing values kept as nulls). -#}
 {%- set numeric_columns = columns_with(column_roles(), 'feature', 'numeric') -%}
 
-with students as (
+with records as (
 
-    select * from {{ ref('stg_students') }}
+    select * from {{ ref('int_student_records') }}
 
 ),
 
 unpivoted as (
 
-    {{ unpivot_columns('students', numeric_columns, 'source_column', 'value', 'double') }}
+    {{ unpivot_columns('records', numeric_columns, 'source_column', 'value', 'double') }}
 
 )
 

@@ -1,24 +1,124 @@
-{#- One row per clean student and protected attribute, with the student's group ('(not recorded)' when
-    missing). Used only for post-hoc fairness tables, never as a model input. -#}
-{%- set protected = columns_with(column_roles(), 'protected') -%}
+{#-
+  One row per fitted student record and protected attribute, with the student's group, used only for
+  post-hoc fairness tables, never as a model input. Text attributes keep their level (its codebook label
+  when there is one; '(not recorded)' when missing). A numeric attribute is grouped first, since one group
+  per value (46 ages) makes every table sparse: declared bins (var protected_bins: lower edges), else
+  protected_quantile_groups quantile groups of the fitted cohort. group_order sorts groups as numbers
+  where they are numbers (1, 2, 10, not 1, 10, 2).
+-#}
+{%- set roles = column_roles() -%}
+{%- set text_columns = columns_with(roles, 'protected', 'categorical') -%}
+{%- set numeric_columns = columns_with(roles, 'protected', 'numeric') -%}
+{%- set declared_bins = var('protected_bins', {}) or {} -%}
+{%- set groups = var('protected_quantile_groups') | int -%}
 
-with students as (
+with records as (
 
-    select * from {{ ref('stg_students') }}
+    select * from {{ ref('int_student_records') }}
+    where is_reference
 
 ),
 
-unpivoted as (
+codebook as (
 
-    {{ unpivot_columns('students', protected, 'protected_attribute', 'group_value', 'varchar') }}
+    select * from {{ ref('stg_codebook') }}
+    where code is not null
 
 ),
 
-labelled as (
+text_values as (
 
-    select student_id, protected_attribute, coalesce(group_value, '(not recorded)') as group_value
-    from unpivoted
+    {{ unpivot_columns('records', text_columns, 'protected_attribute', 'group_value', 'varchar', ['student_id', 'term']) }}
+
+),
+
+numeric_values as (
+
+    {{ unpivot_columns('records', numeric_columns, 'protected_attribute', 'value', 'double', ['student_id', 'term']) }}
+
+),
+
+bin_edges as (
+
+    -- Lower edges of each numeric attribute's groups: declared, or the cohort's quantiles (ties merged).
+    select protected_attribute, list_sort(list_distinct(edges)) as edges
+    from (
+        {%- for column in numeric_columns %}
+        select {{ sql_string(column) }} as protected_attribute,
+            {%- if column in declared_bins %}
+            {{ '[' ~ (declared_bins[column] | map('float') | join(', ')) ~ ']' }}::double[] as edges
+            {%- else %}
+            list_transform(
+                quantile_cont(value, [{% for i in range(1, groups) %}{{ i / groups }}{{ ", " if not loop.last }}{% endfor %}]),
+                lambda edge: round(edge, 2)) as edges
+            from numeric_values
+            where protected_attribute = {{ sql_string(column) }} and value is not null
+            {%- endif %}
+        {{ "union all" if not loop.last }}
+        {%- else %}
+        select null::varchar as protected_attribute, null::double[] as edges where false
+        {%- endfor %}
+    )
+
+),
+
+positioned as (
+
+    -- How many of the attribute's lower edges each value reaches: its group's position (0 = below the first).
+    select
+        numeric_values.*,
+        list_transform(bin_edges.edges, lambda edge: regexp_replace(edge::varchar, '[.]0$', '')) as edge_labels,
+        len(list_filter(bin_edges.edges, lambda edge: edge <= numeric_values.value)) as position
+    from numeric_values
+    inner join bin_edges using (protected_attribute)
+
+),
+
+binned as (
+
+    select
+        student_id,
+        term,
+        protected_attribute,
+        case
+            when value is null then '(not recorded)'
+            when position = 0 then 'under ' || edge_labels[1]
+            when position = len(edge_labels) then edge_labels[position] || ' or more'
+            else edge_labels[position] || ' to under ' || edge_labels[position + 1]
+        end as group_value,
+        case when value is null then 1e300 else position end::double as group_order
+    from positioned
+
+),
+
+labelled_text as (
+
+    select
+        text_values.student_id,
+        text_values.term,
+        text_values.protected_attribute,
+        coalesce(codebook.label, text_values.group_value, '(not recorded)') as group_value,
+        case when text_values.group_value is null then 1e300 else try_cast(text_values.group_value as double) end
+            as numeric_order
+    from text_values
+    left join codebook
+        on codebook.column_name = text_values.protected_attribute and codebook.code = text_values.group_value
+
+),
+
+ordered_text as (
+
+    select
+        student_id,
+        term,
+        protected_attribute,
+        group_value,
+        dense_rank() over (partition by protected_attribute order by numeric_order nulls last, group_value)::double
+            as group_order
+    from labelled_text
 
 )
 
-select * from labelled
+select student_id, term, protected_attribute, group_value, group_order from ordered_text
+union all
+select student_id, term, protected_attribute, group_value, group_order from binned

@@ -6,18 +6,24 @@
 
 with indicator as (
 
-    select persona_id, tier from {{ ref('student_context_indicator') }}
+    select persona_id, tier, amber_at, red_at from {{ ref('student_context_indicator') }}
+
+),
+
+thresholds as (
+
+    select any_value(amber_at) as amber_at, any_value(red_at) as red_at from indicator
 
 ),
 
 tiers as (
 
     -- The tiers of student_context_indicator, in order, with the context scores each covers.
-    select * from (values
-        (1, 'GREEN', null, {{ var('context_amber_at') }}),
-        (2, 'AMBER', {{ var('context_amber_at') }}, {{ var('context_red_at') }}),
-        (3, 'RED', {{ var('context_red_at') }}, null)
-    ) as tiers (tier_order, tier, score_from, score_below)
+    select 1 as tier_order, 'GREEN' as tier, null::double as score_from, amber_at as score_below from thresholds
+    union all
+    select 2, 'AMBER', amber_at, red_at from thresholds
+    union all
+    select 3, 'RED', red_at, null::double from thresholds
 
 ),
 

@@ -1,14 +1,15 @@
 {#-
-  The data-quality tripwire as a table: volumes, rejections by check, duplicates, constant columns,
-  excluded features, missing values per column, range violations per rule, and the label's prevalence
-  with a Wilson 95% interval. One tidy row per check (and column, where the check is per column).
+  The data-quality tripwire of the fitted cohort as a table: volumes (records in the file, valid and
+  rejected rows), rejections by check and column, duplicates, constant and ignored columns, merged case
+  variants, missing values per column and the cells filled and clipped by the declared policies, excluded
+  features, term-like features, and the label's prevalence with a Wilson 95% interval. One tidy row per
+  check (and column, where the check is per column).
 -#}
-{%- set label_column = var('label_column', none) -%}
-{%- set range_rules = var('range_rules', {}) or {} -%}
 
-with students_text as (
+with input_files as (
 
-    select * from {{ ref('stg_students_text') }}
+    select * from {{ ref('stg_input_files') }}
+    where input_name = 'students'
 
 ),
 
@@ -24,36 +25,52 @@ column_roles as (
 
 ),
 
-checks as (
+prepared_values as (
 
-    select * from {{ ref('stg_student_checks') }}
+    select * from {{ ref('int_student_prepared_values') }}
+    where is_reference
 
 ),
 
 encoding as (
 
-    select * from {{ ref('feature_encoding') }}
+    select * from {{ ref('int_feature_encoding') }}
+
+),
+
+labels as (
+
+    select * from {{ ref('int_student_labels') }}
+
+),
+
+failures as (
+
+    select source_row_number, unnest(failures, recursive := true) from students
 
 ),
 
 volumes as (
 
     select
-        (select count(*) from students_text) as input_rows,
-        (select count(*) from students) as clean_rows
+        (select records_counted from input_files) as input_rows,
+        count(*) filter (where is_valid) as clean_rows,
+        count(*) filter (where not is_valid) as rejected_rows
+    from students
 
 ),
 
 volume_checks as (
 
-    select 'input_rows' as check_name, null as column_name, 'rows read from the input' as detail,
-        input_rows as count, input_rows as denominator
+    select 'input_rows' as check_name, null as column_name,
+        'data records in the file (counted by an independent reader)' as detail, input_rows as count,
+        input_rows as denominator
     from volumes
     union all
-    select 'clean_rows', null, 'rows that passed every check (stg_students)', clean_rows, input_rows
+    select 'clean_rows', null, 'rows that passed every check', clean_rows, input_rows
     from volumes
     union all
-    select 'rejected_rows', null, 'rows quarantined in student_rejects', input_rows - clean_rows, input_rows
+    select 'rejected_rows', null, 'rows quarantined in student_rejects', rejected_rows, input_rows
     from volumes
 
 ),
@@ -62,13 +79,13 @@ rejection_checks as (
 
     select
         'rejected_by_check' as check_name,
-        checks.column_name,
-        checks.check_name as detail,
-        count(distinct checks.source_row_number) as count,
-        volumes.input_rows as denominator
-    from checks
+        failures.column_name,
+        failures.check_name as detail,
+        count(distinct failures.source_row_number) as count,
+        any_value(volumes.input_rows) as denominator
+    from failures
     cross join volumes
-    group by checks.column_name, checks.check_name, volumes.input_rows
+    group by failures.column_name, failures.check_name
 
 ),
 
@@ -78,19 +95,19 @@ duplicate_checks as (
         'duplicate_rows' as check_name,
         null as column_name,
         'rows identical to an earlier row' as detail,
-        count(*) filter (where checks.check_name = 'duplicate_row') as count,
+        count(*) filter (where check_name = 'duplicate_row') as count,
         (select input_rows from volumes) as denominator
-    from checks
+    from failures
     union all
     select
         'duplicate_ids',
-        {{ sql_string(var('id_column')) }},
+        null,
         'ids that appear in more than one row',
-        count(distinct students_text.{{ sql_identifier(var('id_column')) }}),
+        count(distinct students.student_id),
         (select input_rows from volumes)
-    from checks
-    inner join students_text using (source_row_number)
-    where checks.check_name in ('duplicate_row', 'conflicting_duplicate_id')
+    from failures
+    inner join students using (source_row_number)
+    where failures.check_name in ('duplicate_row', 'conflicting_duplicate_id')
 
 ),
 
@@ -103,16 +120,43 @@ column_checks as (
         distinct_count as count,
         null::bigint as denominator
     from column_roles
-    where distinct_count <= 1
+    where origin = 'input' and distinct_count <= 1
+    union all
+    select
+        'ignored_column',
+        column_name,
+        role_note,
+        null,
+        null
+    from column_roles
+    where role = 'ignored' and not is_declared
+    union all
+    select
+        'merged_case_variants',
+        column_name,
+        format('{} spellings read as {} values (case ignored)', distinct_count, folded_distinct_count),
+        distinct_count - folded_distinct_count,
+        distinct_count
+    from column_roles
+    where has_case_variants
     union all
     select
         'missing_values',
-        column_roles.column_name,
+        column_name,
         'empty or missing-token cells',
-        volumes.input_rows - column_roles.present_count,
-        volumes.input_rows
+        row_count - present_count,
+        row_count
     from column_roles
-    cross join volumes
+    where origin = 'input'
+    union all
+    select
+        'term_like_feature',
+        column_name,
+        role_note,
+        null,
+        null
+    from column_roles
+    where looks_like_term
     union all
     select
         'excluded_feature',
@@ -135,44 +179,57 @@ column_checks as (
 
 ),
 
+preparation_checks as (
+
+    select
+        'imputed_values' as check_name,
+        source_column as column_name,
+        'missing cells filled by the missing-value policy' as detail,
+        count(*) filter (where is_imputed) as count,
+        count(*) as denominator
+    from prepared_values
+    where feature_column = source_column
+    group by source_column
+    having count(*) filter (where is_imputed) > 0
+    union all
+    select
+        'clipped_values',
+        source_column,
+        'values clipped to the fitted bounds (var clip_outliers)',
+        count(*) filter (where is_clipped),
+        count(*)
+    from prepared_values
+    where feature_column = source_column
+    group by source_column
+    having count(*) filter (where is_clipped) > 0
+
+),
+
 range_checks as (
 
-    {%- for column, bounds in range_rules.items() %}
-    {%- set number = 'try_cast(' ~ sql_identifier(column) ~ ' as double)' %}
     select
         'range_violation' as check_name,
-        {{ sql_string(column) }} as column_name,
-        {{ sql_string('outside [' ~ ('%g' % bounds[0] if bounds[0] is not none else '-inf') ~ ', '
-            ~ ('%g' % bounds[1] if bounds[1] is not none else 'inf') ~ ']') }} as detail,
-        count(*) filter (where isfinite({{ number }}) and (false
-            {%- if bounds[0] is not none %} or {{ number }} < {{ bounds[0] }}{% endif %}
-            {%- if bounds[1] is not none %} or {{ number }} > {{ bounds[1] }}{% endif %})) as count,
-        count(*) as denominator
-    from students_text
-    {{ "union all" if not loop.last }}
-    {%- else %}
-    select null::varchar as check_name, null::varchar as column_name, null::varchar as detail,
-        null::bigint as count, null::bigint as denominator
-    where false
-    {%- endfor %}
+        column_name,
+        format('outside [{}, {}]', coalesce(range_min::varchar, '-inf'), coalesce(range_max::varchar, 'inf')) as detail,
+        (select count(distinct source_row_number) from failures
+         where failures.column_name = column_roles.column_name
+            and failures.check_name in ('below_minimum', 'above_maximum')) as count,
+        row_count as denominator
+    from column_roles
+    where range_min is not null or range_max is not null
 
 ),
 
 label_checks as (
 
-    {%- if label_column %}
     select
         'label_prevalence' as check_name,
-        {{ sql_string(label_column) }} as column_name,
-        'positives among clean rows, Wilson 95% interval' as detail,
-        sum({{ sql_identifier(label_column) }}) as count,
+        {{ sql_string(label_display_name()) }} as column_name,
+        'positives among valid rows, Wilson 95% interval' as detail,
+        sum(label_value) as count,
         count(*) as denominator
-    from students
-    {%- else %}
-    select null::varchar as check_name, null::varchar as column_name, null::varchar as detail,
-        null::bigint as count, null::bigint as denominator
-    where false
-    {%- endif %}
+    from labels
+    having count(*) > 0
 
 ),
 
@@ -182,6 +239,7 @@ all_checks as (
     union all select * from rejection_checks
     union all select * from duplicate_checks
     union all select * from column_checks
+    union all select * from preparation_checks
     union all select * from range_checks
     union all select * from label_checks
 
@@ -194,7 +252,7 @@ with_rates as (
         column_name,
         detail,
         count::bigint as count,
-        denominator,
+        denominator::bigint as denominator,
         count::double / nullif(denominator, 0) as rate,
         case when check_name = 'label_prevalence' then {{ wilson_lower('count', 'denominator') }} end as ci_lower,
         case when check_name = 'label_prevalence' then {{ wilson_upper('count', 'denominator') }} end as ci_upper

@@ -12,7 +12,7 @@ with loadings as (
 
 scores as (
 
-    unpivot {{ ref('int_student_factor_scores') }}
+    unpivot (select * from {{ ref('int_student_factor_scores') }} where is_reference)
     on columns('^factor_\d+$')
     into name factor_column value score
 

@@ -13,7 +13,7 @@ with groups as (
 
 assignments as (
 
-    select student_id, persona_id from {{ ref('persona_assignments') }}
+    select student_id, term, persona_id from {{ ref('persona_assignments') }}
 
 ),
 
@@ -21,7 +21,7 @@ observed as (
 
     select groups.protected_attribute, groups.group_value, assignments.persona_id, count(*) as observed_count
     from groups
-    inner join assignments using (student_id)
+    inner join assignments using (student_id, term)
     group by groups.protected_attribute, groups.group_value, assignments.persona_id
 
 ),

@@ -12,7 +12,7 @@ with groups as (
 
 assignments as (
 
-    select student_id, persona_id, persona_name from {{ ref('persona_assignments') }}
+    select student_id, term, persona_id, persona_name from {{ ref('persona_assignments') }}
 
 ),
 
@@ -25,7 +25,7 @@ observed as (
         any_value(assignments.persona_name) as persona_name,
         count(*) as n_students
     from groups
-    inner join assignments using (student_id)
+    inner join assignments using (student_id, term)
     group by groups.protected_attribute, groups.group_value, assignments.persona_id
 
 ),

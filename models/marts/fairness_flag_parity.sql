@@ -5,11 +5,10 @@
   with its counts and a Wilson 95% interval, next to the same metric for all students. Raw counts; publish
   fairness_flag_parity_published instead. Empty when no label is declared.
 -#}
-{%- set label_column = var('label_column', none) -%}
 
 with indicator as (
 
-    select student_id, tier = 'RED' as is_flagged from {{ ref('student_context_indicator') }}
+    select student_id, term, tier = 'RED' as is_flagged from {{ ref('student_context_indicator') }}
 
 ),
 
@@ -21,11 +20,7 @@ groups as (
 
 labels as (
 
-    {%- if label_column %}
-    select student_id, {{ sql_identifier(label_column) }} = 1 as is_positive from {{ ref('stg_students') }}
-    {%- else %}
-    select null::varchar as student_id, null::boolean as is_positive where false
-    {%- endif %}
+    select student_id, term, label_value = 1 as is_positive from {{ ref('int_student_labels') }}
 
 ),
 
@@ -33,12 +28,12 @@ outcomes as (
 
     select groups.protected_attribute, groups.group_value, indicator.is_flagged, labels.is_positive
     from groups
-    inner join indicator using (student_id)
-    inner join labels using (student_id)
+    inner join indicator using (student_id, term)
+    inner join labels using (student_id, term)
     union all
     select distinct_attributes.protected_attribute, 'All students', indicator.is_flagged, labels.is_positive
     from indicator
-    inner join labels using (student_id)
+    inner join labels using (student_id, term)
     cross join (select distinct protected_attribute from groups) as distinct_attributes
 
 ),

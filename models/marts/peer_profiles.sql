@@ -4,14 +4,16 @@
   plus the share of those peers who are in the student's own persona.
 -#}
 {%- set numeric_features = columns_with(column_roles(), 'feature', 'numeric') -%}
+{%- set declared = var('peer_profile_columns', none) -%}
 {%- set columns = [] -%}
-{%- for column in var('peer_profile_columns', []) if column in numeric_features -%}
+{%- for column in (declared if declared is not none else numeric_features) if column in numeric_features -%}
   {%- do columns.append(column) -%}
 {%- endfor -%}
 
 with students as (
 
-    select * from {{ ref('stg_students') }}
+    select * from {{ ref('int_student_records') }}
+    where is_reference
 
 ),
 
@@ -23,7 +25,8 @@ like_me as (
 
 assignments as (
 
-    select student_id, persona_id from {{ ref('int_persona_assignments') }}
+    select student_id, term, persona_id from {{ ref('int_persona_assignments') }}
+    where is_reference
 
 ),
 
@@ -31,26 +34,27 @@ peer_means as (
 
     select
         like_me.student_id,
+        like_me.term,
         {%- for column in columns %}
         {{ exact_mean('peers.' ~ sql_identifier(column)) }} as {{ sql_identifier(column) }},
         {%- endfor %}
         avg((like_me.neighbour_persona_id = assignments.persona_id)::integer) as share_of_peers_in_own_persona
     from like_me
-    inner join students as peers on peers.student_id = like_me.neighbour_id
-    inner join assignments on assignments.student_id = like_me.student_id
-    group by like_me.student_id
+    inner join students as peers on peers.student_id = like_me.neighbour_id and peers.term = like_me.neighbour_term
+    inner join assignments on assignments.student_id = like_me.student_id and assignments.term = like_me.term
+    group by like_me.student_id, like_me.term
 
 ),
 
 own_values as (
 
-    {{ unpivot_columns('students', columns, 'source_column', 'own_value', 'double') }}
+    {{ unpivot_columns('students', columns, 'source_column', 'own_value', 'double', ['student_id', 'term']) }}
 
 ),
 
 peer_values as (
 
-    {{ unpivot_columns('peer_means', columns, 'source_column', 'peer_mean', 'double') }}
+    {{ unpivot_columns('peer_means', columns, 'source_column', 'peer_mean', 'double', ['student_id', 'term']) }}
 
 ),
 
@@ -66,15 +70,16 @@ profiles as (
 
     select
         own_values.student_id,
+        own_values.term,
         own_values.source_column,
         own_values.own_value,
         peer_values.peer_mean,
         cohort_means.cohort_mean,
         peer_means.share_of_peers_in_own_persona
     from own_values
-    inner join peer_values using (student_id, source_column)
+    inner join peer_values using (student_id, term, source_column)
     inner join cohort_means using (source_column)
-    inner join peer_means using (student_id)
+    inner join peer_means using (student_id, term)
 
 )
 

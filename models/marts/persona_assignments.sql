@@ -1,8 +1,9 @@
-{#- Every clean student's persona, with the distance to its centre and the margin to the next persona. -#}
+{#- Every fitted student record's persona, with the distance to its centre and the margin to the next persona. -#}
 
 with assignments as (
 
     select * from {{ ref('int_persona_assignments') }}
+    where is_reference
 
 ),
 
@@ -16,6 +17,7 @@ named as (
 
     select
         assignments.student_id,
+        assignments.term,
         assignments.persona_id,
         names.persona_name,
         assignments.distance_to_centroid,

@@ -4,30 +4,24 @@
   Personas were formed without the label; this describes, it does not predict. Empty when no label is
   declared.
 -#}
-{%- set label_column = var('label_column', none) -%}
 
 with assignments as (
 
-    select student_id, persona_id, persona_name from {{ ref('persona_assignments') }}
+    select student_id, term, persona_id, persona_name from {{ ref('persona_assignments') }}
 
 ),
 
-students as (
+labels as (
 
-    select * from {{ ref('stg_students') }}
+    select * from {{ ref('int_student_labels') }}
 
 ),
 
 labelled as (
 
-    {%- if label_column %}
-    select assignments.persona_id, assignments.persona_name, students.{{ sql_identifier(label_column) }} as label_value
+    select assignments.persona_id, assignments.persona_name, labels.label_value
     from assignments
-    inner join students using (student_id)
-    {%- else %}
-    select null::integer as persona_id, null::varchar as persona_name, null::integer as label_value
-    where false
-    {%- endif %}
+    inner join labels using (student_id, term)
 
 ),
 

@@ -7,42 +7,38 @@
 
 with assignments as (
 
-    select student_id, persona_id from {{ ref('int_persona_assignments') }}
+    select student_id, term, persona_id from {{ ref('int_persona_assignments') }}
+    where is_reference
 
 ),
 
-numeric_values as (
+prepared_values as (
 
-    select * from {{ ref('int_student_numeric_values') }}
-
-),
-
-category_values as (
-
-    select * from {{ ref('int_student_category_values') }}
+    select * from {{ ref('int_student_prepared_values') }}
+    where is_reference
 
 ),
 
 encoding as (
 
-    select * from {{ ref('feature_encoding') }}
+    select * from {{ ref('int_feature_encoding') }}
     where is_used
 
 ),
 
 feature_values as (
 
-    select numeric_values.student_id, encoding.feature, encoding.source_column, encoding.level,
-        numeric_values.value
-    from numeric_values
+    select prepared_values.student_id, prepared_values.term, encoding.feature, encoding.source_column,
+        encoding.level, prepared_values.value
+    from prepared_values
     inner join encoding
-        on encoding.feature_kind = 'numeric' and encoding.source_column = numeric_values.source_column
+        on encoding.feature_kind = 'numeric' and encoding.feature = prepared_values.feature_column
     union all
-    select category_values.student_id, encoding.feature, encoding.source_column, encoding.level,
-        (category_values.level = encoding.level)::double as value
-    from category_values
+    select prepared_values.student_id, prepared_values.term, encoding.feature, encoding.source_column,
+        encoding.level, (prepared_values.level = encoding.level)::double as value
+    from prepared_values
     inner join encoding
-        on encoding.feature_kind = 'one_hot' and encoding.source_column = category_values.source_column
+        on encoding.feature_kind = 'one_hot' and encoding.source_column = prepared_values.feature_column
 
 ),
 
@@ -65,7 +61,7 @@ by_persona as (
         {{ exact_mean('feature_values.value') }} as persona_mean,
         case when any_value(feature_values.level) is null then median(feature_values.value) end as persona_median
     from feature_values
-    inner join assignments using (student_id)
+    inner join assignments using (student_id, term)
     group by assignments.persona_id, feature_values.feature
 
 ),

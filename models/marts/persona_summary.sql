@@ -7,6 +7,7 @@
 with assignments as (
 
     select * from {{ ref('int_persona_assignments') }}
+    where is_reference
 
 ),
 

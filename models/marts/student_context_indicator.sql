@@ -2,12 +2,12 @@
   The persona notebook's descriptive context indicator for every student: how often the context label
   occurs in the student's persona and among the student's context_neighbours_k nearest neighbours in factor
   space (raw, with a Wilson interval, and Laplace-smoothed toward the overall rate), combined into one
-  context score and tiered GREEN / AMBER / RED with the notebook's thresholds as defaults. It describes
-  where the label has occurred among similar students; it is not a prediction for the student. Empty
-  when no label is declared.
+  context score and tiered GREEN / AMBER / RED. The tier thresholds follow the label's base rate in the
+  cohort (macro context_tier_thresholds) unless fixed ones are set, so a 30% outcome does not put everyone
+  in RED. It describes where the label has occurred among similar students; it is not a prediction for
+  the student. Empty when no label is declared.
 -#}
-{%- set label_column = var('label_column', none) -%}
-{%- set alpha = var('context_smoothing_alpha') -%}
+{%- set alpha = setting('context_smoothing_alpha') -%}
 
 with neighbours as (
 
@@ -24,7 +24,8 @@ student_rows as (
 
 assignments as (
 
-    select student_id, persona_id from {{ ref('int_persona_assignments') }}
+    select student_id, term, persona_id from {{ ref('int_persona_assignments') }}
+    where is_reference
 
 ),
 
@@ -44,14 +45,9 @@ overall as (
 
 labels_by_row as (
 
-    {%- if label_column %}
-    select student_rows.student_row, students.{{ sql_identifier(label_column) }} as label_value
+    select student_rows.student_row, labels.label_value
     from student_rows
-    inner join {{ ref('stg_students') }} as students using (student_id)
-    {%- else %}
-    select null::bigint as student_row, null::integer as label_value
-    where false
-    {%- endif %}
+    inner join {{ ref('int_student_labels') }} as labels using (student_id, term)
 
 ),
 
@@ -71,6 +67,7 @@ rates as (
 
     select
         student_rows.student_id,
+        student_rows.term,
         assignments.persona_id,
         persona_context.persona_rate,
         neighbour_counts.neighbours_k,
@@ -82,7 +79,7 @@ rates as (
             / (neighbour_counts.neighbours_k + {{ alpha }} * neighbour_counts.neighbours_k) as neighbour_rate_smoothed
     from neighbour_counts
     inner join student_rows using (student_row)
-    inner join assignments using (student_id)
+    inner join assignments using (student_id, term)
     inner join persona_context using (persona_id)
     cross join overall
 
@@ -91,10 +88,13 @@ rates as (
 scored as (
 
     select
-        *,
-        {{ var('context_persona_weight') }} * persona_rate
-            + {{ var('context_neighbour_weight') }} * neighbour_rate_smoothed as context_score
+        rates.*,
+        {{ setting('context_persona_weight') }} * persona_rate
+            + {{ setting('context_neighbour_weight') }} * neighbour_rate_smoothed as context_score,
+        ({{ context_tier_thresholds('overall.overall_rate')[0] }})::double as amber_at,
+        ({{ context_tier_thresholds('overall.overall_rate')[1] }})::double as red_at
     from rates
+    cross join overall
 
 ),
 
@@ -103,8 +103,8 @@ tiered as (
     select
         *,
         case
-            when context_score >= {{ var('context_red_at') }} then 'RED'
-            when context_score >= {{ var('context_amber_at') }} then 'AMBER'
+            when context_score >= red_at then 'RED'
+            when context_score >= amber_at then 'AMBER'
             else 'GREEN'
         end as tier
     from scored

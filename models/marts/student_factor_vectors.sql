@@ -14,6 +14,7 @@
 with scores as (
 
     select * from {{ ref('int_student_factor_scores') }}
+    where is_reference
 
 ),
 
@@ -21,6 +22,7 @@ vectors as (
 
     select
         student_id,
+        term,
         [{% for index in range(1, factor_columns | length + 1) %}factor_{{ index }}{{ ", " if not loop.last }}{% endfor %}]::float[{{ factor_columns | length or 1 }}]
             as factor_vector
     from scores

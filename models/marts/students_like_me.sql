@@ -19,7 +19,8 @@ student_rows as (
 
 assignments as (
 
-    select student_id, persona_id from {{ ref('int_persona_assignments') }}
+    select student_id, term, persona_id from {{ ref('int_persona_assignments') }}
+    where is_reference
 
 ),
 
@@ -27,14 +28,16 @@ named as (
 
     select
         students.student_id,
+        students.term,
         neighbours.neighbour_rank,
         peers.student_id as neighbour_id,
+        peers.term as neighbour_term,
         neighbours.similarity,
         assignments.persona_id as neighbour_persona_id
     from neighbours
     inner join student_rows as students on students.student_row = neighbours.student_row
     inner join student_rows as peers on peers.student_row = neighbours.neighbour_row
-    inner join assignments on assignments.student_id = peers.student_id
+    inner join assignments on assignments.student_id = peers.student_id and assignments.term = peers.term
 
 )
 

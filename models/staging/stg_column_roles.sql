@@ -1,22 +1,38 @@
 {{ config(post_hook="{{ log_inferred_columns() }}") }}
 {#-
-  The role and kind of every input column: declared roles from the vars, and for undeclared columns an
-  inference (numeric when at least numeric_share_threshold of the present values parse as numbers).
+  The role and kind of every column: the student file's columns and the declared derived features. This
+  is the one table the roles flow from; every other model reads it (macro column_roles), never the vars.
+
+  Fitting: roles come from the vars (declared_roles), and an undeclared column is a feature, numeric when
+  at least numeric_share_threshold of its present values are numbers. A scoring run loads the roles,
+  kinds, ranges, levels and missing-value policies the stored persona model was fitted with instead, so
+  the new file is read exactly as the fitted one was, whatever the current vars say.
 -#}
-{%- set input_columns = [] -%}
-{%- if execute -%}
-  {%- for column in adapter.get_columns_in_relation(ref('stg_students_text')) if column.name != 'source_row_number' -%}
-    {%- do input_columns.append(column.name) -%}
-  {%- endfor -%}
-{%- endif -%}
-{%- set declared = declared_roles() -%}
+{%- set input_columns = input_column_names() -%}
+{%- set scoring = is_scoring_run() -%}
+{%- set declared = declared_roles() if not scoring else {} -%}
 {%- set categorical = var('categorical_columns', {}) or {} -%}
 {%- set ranges = var('range_rules', {}) or {} -%}
-{%- set features_listed = var('feature_columns', none) is not none -%}
+{%- set derived = (var('derived_features', {}) or {}) if not scoring else {} -%}
+{%- set missing = var('missing_values') -%}
+{%- set missing_overrides = missing.get('columns') or {} -%}
+{%- set clipping = var('clip_outliers') -%}
+{%- set clip_overrides = clipping.get('columns') or {} -%}
+{%- set term_like = input_fact('term_like_columns') or [] -%}
 
-with students_text as (
+with students as (
 
-    select * from {{ ref('stg_students_text') }}
+    select * from {{ source('inputs', 'students') }}
+
+),
+
+normalized as (
+
+    select
+        {%- for column in input_columns %}
+        {{ normalized_text(sql_identifier(column)) }} as {{ sql_identifier(column) }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from students
 
 ),
 
@@ -26,57 +42,166 @@ column_profiles as (
     from (
         select [
             {%- for column in input_columns %}
+            {%- set value = sql_identifier(column) %}
             {
                 'column_name': {{ sql_string(column) }},
                 'column_position': {{ loop.index }},
-                'present_count': count({{ sql_identifier(column) }}),
-                'numeric_count': count(try_cast({{ sql_identifier(column) }} as double)),
-                'distinct_count': count(distinct {{ sql_identifier(column) }})
+                'row_count': count(*),
+                'present_count': count({{ value }}),
+                'numeric_count': count({{ parsed_number(value) }}),
+                'distinct_count': count(distinct {{ value }}),
+                'folded_distinct_count': count(distinct lower({{ value }}))
             }{{ "," if not loop.last }}
             {%- endfor %}
         ] as profiles
-        from students_text
+        from normalized
     )
 
 ),
 
 declarations as (
 
+    -- One row per column with what the vars say about it.
     select *
     from (values
         {%- for column in input_columns %}
+        {%- set policy = missing_overrides.get(column) %}
         (
             {{ sql_string(column) }},
-            {{ sql_string(declared[column].role if column in declared else none) }},
+            {{ sql_string(declared.get(column)) }},
             {{ 'true' if column in categorical else 'false' }},
-            {{ sql_string_list(categorical[column] or []) if column in categorical else 'null::varchar[]' }},
+            {{ sql_string_list(categorical[column] | map('string') | list) if categorical.get(column) else 'null::varchar[]' }},
             {{ sql_number(ranges[column][0] if column in ranges else none) }}::double,
-            {{ sql_number(ranges[column][1] if column in ranges else none) }}::double
+            {{ sql_number(ranges[column][1] if column in ranges else none) }}::double,
+            {{ sql_string(policy | string if policy is not none else none) }},
+            {{ sql_string(clip_overrides.get(column)) }},
+            {{ 'true' if column in term_like else 'false' }}
         ){{ "," if not loop.last }}
         {%- endfor %}
-    ) as declared (column_name, declared_role, is_declared_categorical, declared_levels, range_min, range_max)
+    ) as declared (column_name, declared_role, is_declared_categorical, declared_levels, range_min, range_max,
+        missing_override, clip_override, looks_like_term)
 
 ),
 
-roles as (
+{%- if scoring %}
+
+stored_columns as (
+
+    -- The stored persona model's columns, as it was fitted.
+    select * from {{ source('persona_registry', 'persona_model_columns') }}
+    where model_version = {{ sql_string(scoring_model_version()) }}
+
+),
+{%- endif %}
+
+input_roles as (
 
     select
         column_profiles.column_name,
         column_profiles.column_position,
-        coalesce(
-            declarations.declared_role,
-            {{ "'ignored'" if features_listed else "'feature'" }}
-        ) as role,
+        'input' as origin,
+        {%- if scoring %}
+        coalesce(stored_columns.role, 'ignored') as role,
+        stored_columns.role is not null as is_declared,
+        stored_columns.kind as stored_kind,
+        stored_columns.allowed_levels,
+        stored_columns.range_min,
+        stored_columns.range_max,
+        stored_columns.missing_policy as stored_missing_policy,
+        stored_columns.missing_constant as stored_missing_constant,
+        stored_columns.clip_method as stored_clip_method,
+        {%- else %}
+        case
+            when declarations.declared_role is not null then declarations.declared_role
+            when {{ 'true' if var('feature_columns', none) is not none else 'false' }} then 'ignored'
+            when column_profiles.distinct_count = column_profiles.row_count
+                and regexp_matches(lower(column_profiles.column_name), '(^|[^a-z])(id|uuid|guid|key)$') then 'ignored'
+            else 'feature'
+        end as role,
         declarations.declared_role is not null as is_declared,
-        declarations.is_declared_categorical,
-        declarations.declared_levels,
+        case when declarations.is_declared_categorical then 'categorical' end as stored_kind,
+        declarations.declared_levels as allowed_levels,
         declarations.range_min,
         declarations.range_max,
+        null::varchar as stored_missing_policy,
+        null::varchar as stored_missing_constant,
+        null::varchar as stored_clip_method,
+        {%- endif %}
+        null::varchar as formula,
+        declarations.missing_override,
+        declarations.clip_override,
+        declarations.looks_like_term,
+        column_profiles.row_count,
         column_profiles.present_count,
         column_profiles.numeric_count,
-        column_profiles.distinct_count
+        column_profiles.distinct_count,
+        column_profiles.folded_distinct_count
     from column_profiles
     inner join declarations using (column_name)
+    {%- if scoring %}
+    left join stored_columns using (column_name)
+    {%- endif %}
+
+),
+
+derived_roles as (
+
+    -- Features computed from other columns (var derived_features, or the stored model's when scoring).
+    {%- if scoring %}
+    select
+        column_name,
+        column_position,
+        origin,
+        role,
+        true as is_declared,
+        kind as stored_kind,
+        allowed_levels,
+        range_min,
+        range_max,
+        missing_policy as stored_missing_policy,
+        missing_constant as stored_missing_constant,
+        clip_method as stored_clip_method,
+        formula,
+        null::varchar as missing_override,
+        null::varchar as clip_override,
+        false as looks_like_term,
+        null::bigint as row_count,
+        null::bigint as present_count,
+        null::bigint as numeric_count,
+        null::bigint as distinct_count,
+        null::bigint as folded_distinct_count
+    from stored_columns
+    where origin = 'derived'
+    {%- else %}
+    select *
+    from (values
+        {%- for name, expression in derived.items() %}
+        (
+            {{ sql_string(name) }}, {{ input_columns | length + loop.index }}, 'derived', 'feature', true,
+            'numeric', null::varchar[], null::double, null::double, null::varchar, null::varchar, null::varchar,
+            {{ sql_string(expression) }}, {{ sql_string(missing_overrides.get(name) | string if missing_overrides.get(name) is not none else none) }},
+            {{ sql_string(clip_overrides.get(name)) }}, false, null::bigint, null::bigint, null::bigint, null::bigint,
+            null::bigint
+        ){{ "," if not loop.last }}
+        {%- else %}
+        (null::varchar, null::bigint, null, null, null, null, null::varchar[], null::double, null::double,
+         null::varchar, null::varchar, null::varchar, null::varchar, null::varchar, null::varchar, null::boolean,
+         null::bigint, null::bigint, null::bigint, null::bigint, null::bigint)
+        {%- endfor %}
+    ) as derived (column_name, column_position, origin, role, is_declared, stored_kind, allowed_levels, range_min,
+        range_max, stored_missing_policy, stored_missing_constant, stored_clip_method, formula, missing_override,
+        clip_override, looks_like_term, row_count, present_count, numeric_count, distinct_count,
+        folded_distinct_count)
+    where column_name is not null
+    {%- endif %}
+
+),
+
+all_roles as (
+
+    select * from input_roles
+    union all by name
+    select * from derived_roles
 
 ),
 
@@ -85,13 +210,48 @@ kinds as (
     select
         *,
         case
-            when role <> 'feature' then null
-            when is_declared_categorical then 'categorical'
+            when role not in ('feature', 'protected', 'label_source') then null
+            when stored_kind is not null then stored_kind
+            when range_min is not null or range_max is not null then 'numeric'
+            -- A protected attribute is grouped as a number only when it has many values (an age); a 0/1 or
+            -- 1-5 code keeps its levels.
+            when role = 'protected' and distinct_count <= 10 then 'categorical'
             when present_count > 0
-                and numeric_count >= {{ var('numeric_share_threshold', 0.95) }} * present_count then 'numeric'
+                and numeric_count >= {{ setting('numeric_share_threshold') }} * present_count then 'numeric'
             else 'categorical'
         end as kind
-    from roles
+    from all_roles
+
+),
+
+policies as (
+
+    -- How a missing feature value is filled and whether extreme values are clipped (learned values are
+    -- in int_feature_preparation).
+    select
+        *,
+        case
+            when role <> 'feature' then null
+            when stored_missing_policy is not null then stored_missing_policy
+            when missing_override in ('reject', 'median', 'mean', 'mode', 'level') then missing_override
+            when missing_override is not null then 'constant'
+            when kind = 'numeric' then {{ sql_string(missing.get('numeric', 'median') if missing.get('numeric', 'median') is string else 'constant') }}
+            else {{ sql_string(missing.get('categorical', 'level') if missing.get('categorical', 'level') in ['reject', 'mode', 'level'] else 'constant') }}
+        end as missing_policy,
+        case
+            when role <> 'feature' then null
+            when stored_missing_policy is not null then stored_missing_constant
+            when missing_override is not null and missing_override not in ('reject', 'median', 'mean', 'mode', 'level')
+                then missing_override
+            when kind = 'numeric' then {{ sql_string(missing.get('numeric') if missing.get('numeric') is number else none) }}
+            else {{ sql_string(missing.get('categorical') if missing.get('categorical') not in ['reject', 'mode', 'level'] else none) }}
+        end as missing_constant,
+        case
+            when role <> 'feature' or kind <> 'numeric' then null
+            when stored_clip_method is not null then stored_clip_method
+            else coalesce(clip_override, {{ sql_string(clipping.get('method', 'quantile')) }})
+        end as clip_method
+    from kinds
 
 ),
 
@@ -100,25 +260,47 @@ explained as (
     select
         column_name,
         column_position,
+        origin,
         role,
         kind,
         is_declared,
-        declared_levels,
+        allowed_levels,
         range_min,
         range_max,
+        missing_policy,
+        missing_constant,
+        clip_method,
+        formula,
+        row_count,
         present_count,
         numeric_count,
         distinct_count,
-        case
-            when role = 'ignored' then 'not listed in feature_columns; not used'
-            when role <> 'feature' then 'declared ' || role
-            when is_declared_categorical then 'declared categorical'
-            when kind = 'numeric' then format(
-                'inferred numeric: {} of {} present values parse as numbers', numeric_count, present_count)
-            else format(
-                'inferred categorical: {} of {} present values parse as numbers', numeric_count, present_count)
-        end as role_note
-    from kinds
+        folded_distinct_count,
+        role in ('feature', 'protected', 'label') and kind is distinct from 'numeric'
+            and folded_distinct_count < distinct_count as has_case_variants,
+        looks_like_term and role = 'feature' as looks_like_term,
+        concat_ws('; ',
+            case
+                when origin = 'derived' then 'derived feature: ' || formula
+                when {{ 'true' if scoring else 'false' }} and role = 'ignored' then 'not a column of the stored persona model; not used'
+                when {{ 'true' if scoring else 'false' }} then 'as in the stored persona model: ' || role
+                when role = 'ignored' and is_declared then 'declared ignored'
+                when role = 'ignored' and {{ 'true' if var('feature_columns', none) is not none else 'false' }}
+                    then 'not listed in feature_columns; not used'
+                when role = 'ignored' then 'looks like an identifier (every value is distinct); not used (declare it as '
+                    || 'id_column, or list it in feature_columns to use it)'
+                when role not in ('feature', 'protected', 'label_source') then 'declared ' || role
+                when is_declared and stored_kind = 'categorical' then 'declared ' || role || ', categorical'
+                when kind = 'numeric' then format('{} {}, numeric: {} of {} present values are numbers',
+                    case when is_declared then 'declared' else 'inferred' end, role, numeric_count, present_count)
+                else format('{} {}, categorical: {} of {} present values are numbers',
+                    case when is_declared then 'declared' else 'inferred' end, role, numeric_count, present_count)
+            end,
+            case when looks_like_term and role = 'feature' then 'looks like a term or presentation code: later '
+                || 'terms would hold values the model never saw (declare it as term_column or excluded)' end,
+            case when role = 'label_source' then 'read by label_expression, so never a feature' end
+        ) as role_note
+    from policies
 
 )
 

@@ -1,10 +1,7 @@
--- The model input may never contain the id, the label or a protected attribute, whatever the config says.
-{%- set forbidden = [var('id_column')] + ([var('label_column')] if var('label_column', none) else [])
-    + (var('protected_columns', []) or []) %}
-select distinct encoding.source_column, features.feature
-from {{ ref('student_features') }} as features
-inner join {{ ref('feature_encoding') }} as encoding using (feature)
-where encoding.source_column in ({% for column in forbidden %}{{ sql_string(column) }}{{ ", " if not loop.last }}{% endfor %})
-    or encoding.source_column not in (
-        select column_name from {{ ref('stg_column_roles') }} where role = 'feature'
-    )
+-- The model input may never contain the id, the term, the label (or a column its expression reads) or a
+-- protected attribute, whatever the configuration says.
+{{ config(tags=['scoring']) }}
+select distinct encoding.source_column, encoding.feature
+from {{ ref('int_feature_encoding') }} as encoding
+inner join {{ ref('stg_column_roles') }} as roles on roles.column_name = encoding.source_column
+where encoding.is_used and roles.role <> 'feature'

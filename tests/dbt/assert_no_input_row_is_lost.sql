@@ -1,24 +1,33 @@
--- Every input row is either clean (stg_students) or quarantined (student_rejects), never both, never neither.
-with input_rows as (
-    select source_row_number from {{ ref('stg_students_input') }}
+-- Every record of the file, as counted by an independent reader (Python's CSV reader, which skips no comment
+-- lines), is either a valid record (int_student_records) or quarantined (student_rejects, this run's
+-- batch), never both, never neither.
+{{ config(tags=['scoring']) }}
+with counted as (
+    select records_counted from {{ ref('stg_input_files') }} where input_name = 'students'
 ),
-clean as (
-    select source_row_number, 'clean' as outcome from {{ ref('stg_students') }}
+staged as (
+    select source_row_number, is_valid from {{ ref('stg_students') }}
+),
+valid as (
+    select source_row_number, 'valid' as outcome
+    from {{ ref('stg_students') }}
+    semi join {{ ref('int_student_records') }} using (source_row_number)
 ),
 rejected as (
     select source_row_number, 'rejected' as outcome from {{ ref('student_rejects') }}
+    where batch_id = {{ sql_string(batch_id()) }}
 ),
 outcomes as (
-    select * from clean
+    select * from valid
     union all
     select * from rejected
 ),
 per_row as (
-    select input_rows.source_row_number, count(outcomes.outcome) as n_outcomes
-    from input_rows
+    select staged.source_row_number, count(outcomes.outcome) as n_outcomes
+    from staged
     left join outcomes using (source_row_number)
-    group by input_rows.source_row_number
+    group by staged.source_row_number
 )
-select * from per_row where n_outcomes <> 1
+select source_row_number, n_outcomes from per_row where n_outcomes <> 1
 union all
-select source_row_number, -1 from outcomes anti join input_rows using (source_row_number)
+select -1, (select count(*) from staged) from counted where records_counted <> (select count(*) from staged)

@@ -8,7 +8,7 @@ with version as (
 
 centroids as (
 
-    unpivot {{ ref('int_persona_centroids') }}
+    unpivot {{ ref('int_persona_centroid_fit') }}
     on columns('^factor_\d+$')
     into name factor_column value centroid_value
 

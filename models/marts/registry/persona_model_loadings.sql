@@ -1,2 +1,18 @@
 {#- Persona model registry: the factor loadings of each model version (to score new students). -#}
-{{ record_in_registry(ref('int_factor_components'), ['factor_id', 'feature_index', 'feature', 'loading']) }}
+
+with version as (
+
+    select model_version from {{ ref('int_persona_model_version') }}
+
+),
+
+loadings as (
+
+    select * from {{ ref('int_factor_components') }}
+
+)
+
+select version.model_version, loadings.factor_id, loadings.feature_index, loadings.feature, loadings.loading,
+    {{ run_id() }} as run_id
+from loadings
+cross join version

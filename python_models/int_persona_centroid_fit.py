@@ -1,4 +1,4 @@
-"""Persona centroids: best of the restarts on the selection sample, refined on every student."""
+"""Persona centroids fitted on the reference cohort: best of the restarts on the selection sample, refined on every student."""
 
 
 def model(dbt, session):
@@ -8,10 +8,10 @@ def model(dbt, session):
 
     settings = warehouse.settings(dbt.config.get("persona_settings"))
     k = warehouse.chosen_value(dbt.ref("int_persona_k_selection"))
-    ids, scores = warehouse.wide_matrix(dbt.ref("int_student_factor_scores"), "student_id", "factor_")
-    sample = personas.seeded_sample(len(ids), settings["selection_sample_size"], settings["random_seed"])
+    keys, scores = warehouse.record_matrix(dbt.ref("int_student_factor_scores"), "factor_", reference_only=True)
+    sample = personas.seeded_sample(len(keys), settings["selection_sample_size"], settings["random_seed"])
     start = KMeans(n_clusters=k, n_init=settings["kmeans_restarts"], random_state=settings["random_seed"])
     start.fit(scores[sample])
-    warehouse.progress(f"K-Means k={k} refined on {len(ids):,} students")
+    warehouse.progress(f"K-Means k={k} refined on {len(keys):,} students")
     centroids = personas.fit_centroids(scores, k, start.cluster_centers_)
     return warehouse.wide_table("persona_id", list(range(1, k + 1)), centroids, "factor_")

@@ -1,0 +1,49 @@
+{#- The keys every student-level table carries: student_id (the declared id, a composite of several columns,
+    or the row number) and term (the term column's value, or one label for the whole file). -#}
+
+{% macro student_id_expression(id_columns, relation='normalized') -%}
+  {%- if not id_columns -%}
+    {{ relation }}.source_row_number::varchar
+  {%- elif id_columns | length == 1 -%}
+    {{ relation }}.{{ sql_identifier(id_columns[0]) }}
+  {%- else -%}
+    case when {% for column in id_columns %}{{ relation }}.{{ sql_identifier(column) }} is null{{ " or " if not loop.last }}{% endfor %}
+        then null
+        else concat_ws('|', {% for column in id_columns %}{{ relation }}.{{ sql_identifier(column) }}{{ ", " if not loop.last }}{% endfor %})
+    end
+  {%- endif -%}
+{%- endmacro %}
+
+
+{% macro id_label(id_columns) -%}
+  {#- How messages name the id: its column, the composite's columns, or the row number. -#}
+  {%- if not id_columns -%}row number
+  {%- elif id_columns | length == 1 -%}{{ id_columns[0] }}
+  {%- else -%}student_id ({{ id_columns | join(' | ') }})
+  {%- endif -%}
+{%- endmacro %}
+
+
+{% macro term_expression(term_columns, relation='normalized') -%}
+  {%- if term_columns -%}
+    {{ relation }}.{{ sql_identifier(term_columns[0]) }}
+  {%- else -%}
+    {{ sql_string(default_term_label()) }}
+  {%- endif -%}
+{%- endmacro %}
+
+
+{% macro default_term_label() %}
+  {#- The term of every row of a file without a term column: var term_label when fitting; when scoring,
+      var score_term_label or the scored file's name. -#}
+  {%- if is_scoring_run() -%}
+    {{ return(var('score_term_label', none) or input_fact('file_stem') or 'scored') }}
+  {%- endif -%}
+  {{ return(var('term_label', 'all')) }}
+{% endmacro %}
+
+
+{% macro label_display_name() %}
+  {#- How pages and tables name the context label: var label_name, else the label column or expression. -#}
+  {{ return(var('label_name', none) or var('label_column', none) or var('label_expression', none) or 'label') }}
+{% endmacro %}

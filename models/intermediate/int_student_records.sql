@@ -1,0 +1,44 @@
+{#-
+  One row per valid student record (student_id, term): the typed columns of stg_students, the derived
+  features computed from them, and whether the record belongs to the reference cohort the persona model is
+  fitted on (var reference_terms; every record when null). A scoring run's records are never reference.
+-#}
+{%- set roles = column_roles() -%}
+{%- set file_columns = roles | selectattr('origin', 'equalto', 'input') | list -%}
+{%- set derived = roles | selectattr('origin', 'equalto', 'derived') | list -%}
+{%- set reference_terms = var('reference_terms', none) -%}
+
+with students as (
+
+    select * from {{ ref('stg_students') }}
+    where is_valid
+
+),
+
+records as (
+
+    select
+        student_id,
+        term,
+        {%- if is_scoring_run() %}
+        false as is_reference,
+        {%- elif reference_terms %}
+        term in (select unnest({{ sql_string_list(reference_terms | map('string') | list) }})) as is_reference,
+        {%- else %}
+        true as is_reference,
+        {%- endif %}
+        source_row_number,
+        label_value,
+        {%- for column in file_columns if column.role not in ['id', 'term'] %}
+        {{ sql_identifier(column.column_name) }}{{ "," if not loop.last or derived }}
+        {%- endfor %}
+        {%- for column in derived %}
+        -- {{ column.column_name }}: a declared derived feature; a non-finite result counts as missing.
+        case when isfinite(cast(({{ column.formula }}) as double)) then cast(({{ column.formula }}) as double) end
+            as {{ sql_identifier(column.column_name) }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from students
+
+)
+
+select * from records

@@ -1,0 +1,20 @@
+{#- The support playbook (var playbook_path): supportive actions per feature column and direction. -#}
+
+with source as (
+
+    select * from {{ source('inputs', 'support_playbook') }}
+
+),
+
+renamed as (
+
+    select
+        {{ normalized_text('source_column') }} as source_column,
+        lower({{ normalized_text('direction') }}) as direction,
+        {{ normalized_text('action') }} as action,
+        {{ normalized_text('rationale') }} as rationale
+    from source
+
+)
+
+select * from renamed
