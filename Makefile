@@ -22,7 +22,7 @@ $(INSTALLED): requirements.txt pyproject.toml
 VARS ?= examples/builtin/vars.yml
 
 run: $(INSTALLED)
-	$(BIN)/dbt build --vars "$$(cat "$$VARS")"
+	$(BIN)/python -m student_personas.cli run --vars "$$VARS"
 
 # The report tests open the rendered pages in Debian's Chromium (Playwright's own browser download is
 # not used); install it when missing.
@@ -35,12 +35,14 @@ browser:
 test: $(INSTALLED) browser
 	$(BIN)/python -m pytest
 
-# Score new students with the stored, reviewed persona model (no refit; existing tables untouched):
-#   make score STUDENTS=path/to/new_students.csv [MODEL_VERSION=pm-...]
+# Score new students with the stored, reviewed persona model (no refit; the fitted cohort's tables stay):
+#   make score STUDENTS=path/to/new_students.csv [EVENTS=events.csv] [TERM=2025-spring] [MODEL_VERSION=pm-...]
+# File names reach the command as arguments, never through the shell.
+export STUDENTS EVENTS TERM MODEL_VERSION
 score: $(INSTALLED)
-	@test -n "$(STUDENTS)" || { echo "usage: make score STUDENTS=path/to/new_students.csv [MODEL_VERSION=pm-...]"; exit 2; }
-	$(BIN)/dbt build --select tag:scoring \
-	  --vars '{score_students_path: "$(STUDENTS)", persona_model_version: "$(or $(MODEL_VERSION),latest)"}'
+	@test -n "$$STUDENTS" || { echo "usage: make score STUDENTS=path/to/new_students.csv [EVENTS=...] [TERM=...] [MODEL_VERSION=pm-...]"; exit 2; }
+	$(BIN)/python -m student_personas.cli score --students "$$STUDENTS" --vars "$$VARS" \
+	  $${EVENTS:+--events "$$EVENTS"} $${TERM:+--term "$$TERM"} --model-version "$${MODEL_VERSION:-latest}"
 
 # Benchmarks print figures (never timed tests): the full refresh at 1k, 10k, 100k and 1M students, and
 # the warehouse against the notebook's pipeline at 30k. See docs/benchmarks.md.

@@ -13,12 +13,23 @@
 {% endmacro %}
 
 
-{% macro replace_current_batch(extra_condition=none) %}
-  {#- pre-hook of a table that keeps every batch: remove the rows of the batch this run writes. -#}
+{% macro replace_current_batch(by_model_version=false) %}
+  {#- pre-hook of a table that keeps every batch: remove the rows of the batch this run writes (and, for
+      persona_history, of this run's model version only, so each fitted version keeps its own rows). -#}
   {%- if execute -%}
     {%- set existing = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
     {%- if existing is not none -%}
-      delete from {{ this }} where batch_id = {{ sql_string(batch_id()) }}{% if extra_condition %} and {{ extra_condition }}{% endif %}
+      delete from {{ this }} where batch_id = {{ sql_string(batch_id()) }}
+      {%- if by_model_version %} and model_version = {{ sql_string(current_model_version()) }}{% endif %}
     {%- endif -%}
   {%- endif -%}
+{% endmacro %}
+
+
+{% macro current_model_version() %}
+  {#- The persona model version this run's assignments come from: the one fitted in this build, or the
+      stored one a scoring run loads. -#}
+  {%- if not execute -%}{{ return('') }}{%- endif -%}
+  {%- if is_scoring_run() -%}{{ return(scoring_model_version()) }}{%- endif -%}
+  {{ return(run_query("select model_version from " ~ ref('int_persona_model_version')).columns[0].values()[0]) }}
 {% endmacro %}

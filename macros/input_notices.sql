@@ -44,7 +44,7 @@
     {%- set inferred = run_query(
         "select column_name, role_note from " ~ this ~ " where not is_declared and origin = 'input' order by column_position") -%}
     {%- for row in inferred.rows -%}
-      {{ log("student-personas: column '" ~ row[0] ~ "' is not declared: " ~ row[1], info=true) }}
+      {{ log("student-personas: column '" ~ row[0] ~ "': " ~ row[1], info=true) }}
     {%- endfor -%}
   {%- endif -%}
 {% endmacro %}

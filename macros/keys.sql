@@ -47,3 +47,26 @@
   {#- How pages and tables name the context label: var label_name, else the label column or expression. -#}
   {{ return(var('label_name', none) or var('label_column', none) or var('label_expression', none) or 'label') }}
 {% endmacro %}
+
+
+{% macro term_order_key(term) -%}
+  {#-
+    The sort key that puts terms in time order: their position in var term_order when declared, else the
+    first four-digit year in the name, then the season (winter, spring, summer, autumn/fall), then the name
+    as a number, then as text ('2013B' < '2013J' < '2014B'; 'Spring 2024' < 'Fall 2024' < 'Spring 2025').
+  -#}
+  {%- set declared = var('term_order', none) -%}
+  {%- if declared -%}
+    coalesce(list_position({{ sql_string_list(declared | map('string') | list) }}, {{ term }}), 1000000), {{ term }}
+  {%- else -%}
+    try_cast(regexp_extract({{ term }}, '((19|20)[0-9]{2})', 1) as integer) nulls last,
+    case
+        when regexp_matches(lower({{ term }}), 'winter') then 1
+        when regexp_matches(lower({{ term }}), 'spring') then 2
+        when regexp_matches(lower({{ term }}), 'summer') then 3
+        when regexp_matches(lower({{ term }}), 'fall|autumn') then 4
+    end nulls first,
+    try_cast({{ term }} as double) nulls last,
+    {{ term }}
+  {%- endif -%}
+{%- endmacro %}

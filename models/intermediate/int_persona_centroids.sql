@@ -2,23 +2,31 @@
     (int_persona_centroid_fit) or, in a scoring run, the stored persona model's. Columns factor_1 ... factor_r. -#}
 
 {%- if is_scoring_run() %}
+{%- set registry = source('persona_registry', 'persona_model_centroids') -%}
+{%- set version = scoring_model_version() -%}
+{%- set factor_ids = run_query("select distinct factor_id from " ~ registry ~ " where model_version = "
+    ~ sql_string(version) ~ " order by 1").columns[0].values() if execute else [] -%}
 
 with stored as (
 
-    select * from {{ source('persona_registry', 'persona_model_centroids') }}
-    where model_version = {{ sql_string(scoring_model_version()) }}
+    select * from {{ registry }}
+    where model_version = {{ sql_string(version) }}
 
 ),
 
 wide as (
 
-    pivot (select persona_id, 'factor_' || factor_id as factor_column, centroid_value from stored)
-    on factor_column
-    using first(centroid_value)
+    select
+        persona_id,
+        {%- for factor_id in factor_ids %}
+        max(centroid_value) filter (where factor_id = {{ factor_id }}) as factor_{{ factor_id }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from stored
+    group by persona_id
 
 )
 
-select * from wide order by persona_id
+select * from wide
 
 {%- else %}
 

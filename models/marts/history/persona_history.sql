@@ -1,0 +1,48 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail', tags=['scoring'],
+          pre_hook="{{ replace_current_batch(by_model_version=true) }}") }}
+{#-
+  Every persona assignment ever made, kept across builds: each fitting build's records (batch 'fit', one
+  set per model version, all terms) and each scoring run's (batch 'score-...'). Nothing is overwritten: a
+  new batch or model version adds rows; only rerunning the same batch with the same model replaces its own.
+-#}
+{% if not is_scoring_run() %}
+-- depends_on: {{ ref('int_persona_model_version') }}
+{% endif %}
+{%- set version = current_model_version() -%}
+
+with assignments as (
+
+    select * from {{ ref('int_persona_assignments') }}
+
+),
+
+names as (
+
+    {%- if is_scoring_run() %}
+    select persona_id, persona_name from {{ source('persona_registry', 'persona_model_personas') }}
+    where model_version = {{ sql_string(version) }}
+    {%- else %}
+    select persona_id, persona_name from {{ ref('int_persona_names') }}
+    {%- endif %}
+
+),
+
+history as (
+
+    select
+        {{ sql_string(batch_id()) }} as batch_id,
+        assignments.student_id,
+        assignments.term,
+        assignments.persona_id,
+        names.persona_name,
+        assignments.distance_to_centroid,
+        assignments.margin_to_next,
+        assignments.is_reference as is_fitted_record,
+        {{ sql_string(version) }} as model_version,
+        current_timestamp::timestamp as recorded_at
+    from assignments
+    inner join names using (persona_id)
+
+)
+
+select *, {{ run_id() }} as run_id from history
