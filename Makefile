@@ -35,6 +35,13 @@ browser:
 test: $(INSTALLED) browser
 	$(BIN)/python -m pytest
 
+# Start from a file: write a commented vars file (and a playbook skeleton beside it) for review.
+#   make profile STUDENTS=path/to/file.csv OUT=my_vars.yml
+export OUT
+profile: $(INSTALLED)
+	@test -n "$$STUDENTS" -a -n "$$OUT" || { echo "usage: make profile STUDENTS=path/to/file.csv OUT=my_vars.yml"; exit 2; }
+	$(BIN)/python -m student_personas.cli profile --students "$$STUDENTS" --out "$$OUT"
+
 # Score new students with the stored, reviewed persona model (no refit; the fitted cohort's tables stay):
 #   make score STUDENTS=path/to/new_students.csv [EVENTS=events.csv] [TERM=2025-spring] [MODEL_VERSION=pm-...]
 # File names reach the command as arguments, never through the shell.

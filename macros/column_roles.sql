@@ -33,7 +33,7 @@
   {%- if not execute -%}{{ return([]) }}{%- endif -%}
   {%- set result = run_query(
       "select column_name, role, kind, origin, range_min, range_max, to_json(allowed_levels), missing_policy, "
-      ~ "clip_method, has_case_variants, formula from " ~ relation ~ " order by column_position") -%}
+      ~ "clip_method, has_case_variants, formula, column_position from " ~ relation ~ " order by column_position") -%}
   {%- set roles = [] -%}
   {%- for row in result.rows -%}
     {%- do roles.append({
@@ -42,6 +42,7 @@
         'range_max': (row[5] | float) if row[5] is not none else none,
         'allowed_levels': fromjson(row[6]) if row[6] is not none else none,
         'missing_policy': row[7], 'clip_method': row[8], 'has_case_variants': row[9], 'formula': row[10],
+        'column_position': row[11],
     }) -%}
   {%- endfor -%}
   {{ return(roles) }}

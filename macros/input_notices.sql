@@ -5,11 +5,11 @@
     with the commonest reasons; any rejected rows below the budget give a warning line with the counts.
   -#}
   {%- if execute -%}
-    {%- set counts = run_query("select count(*), count(*) filter (where not is_valid) from " ~ this).rows[0] -%}
+    {%- set counts = run_query("select count(*), count(*) filter (where not passed_validation) from " ~ this).rows[0] -%}
     {%- set total, rejected = counts[0], counts[1] -%}
     {%- if rejected > 0 -%}
       {%- set reasons = run_query(
-          "select failure.column_name, failure.check_name, count(*) as n, min(failure.reason) from (select unnest(failures) as failure from "
+          "select failure.column_name, failure.check_name, count(*) as n, min(failure.reason) from (select unnest(validation_failures) as failure from "
           ~ this ~ ") group by all order by n desc, 1, 2 limit 5") -%}
       {%- set lines = [] -%}
       {%- for row in reasons.rows -%}
@@ -22,7 +22,7 @@
             "student-personas input: " ~ rejected ~ " of " ~ total ~ " rows (" ~ '%.1f' % (100 * share) ~ "%) failed validation, "
             ~ ("every row" if rejected == total else "above max_reject_share " ~ '%.1f' % (100 * budget) ~ "%")
             ~ "; nothing downstream was built. Commonest reasons: " ~ lines | join("; ")
-            ~ ". The rows are in stg_students (is_valid = false) with every reason.") }}
+            ~ ". The rows are in stg_students (passed_validation = false) with every reason.") }}
       {%- endif -%}
       {{ log("student-personas: WARNING " ~ rejected ~ " of " ~ total ~ " rows (" ~ '%.1f' % (100 * share)
           ~ "%) are rejected and quarantined in student_rejects: " ~ lines | join("; "), info=true) }}

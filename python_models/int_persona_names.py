@@ -1,4 +1,4 @@
-"""Persona names and one-line descriptions from the profiles, with analyst overrides from the seed."""
+"""Persona names and one-line descriptions from the profiles, with codebook labels and analyst overrides."""
 
 
 def model(dbt, session):
@@ -10,6 +10,16 @@ def model(dbt, session):
     profiles = dbt.ref("persona_profiles").order("persona_id, feature").to_arrow_table().to_pylist()
     overrides = {row["persona_id"]: row["persona_name"]
                  for row in dbt.ref("persona_name_overrides").to_arrow_table().to_pylist()}
+    codebook = dbt.ref("stg_codebook").to_arrow_table().to_pylist()
+    labels = naming.Labels(
+        columns={row["column_name"]: row["label"] for row in codebook if row["code"] is None},
+        levels={(row["column_name"], row["code"]): row["label"] for row in codebook if row["code"] is not None})
+    # Numeric columns with only two values (0/1 codes) read as the value that is more common.
+    two_valued = {row["column_name"] for row in dbt.ref("stg_column_roles").filter("distinct_count = 2")
+                  .to_arrow_table().to_pylist()}
+    binary = {row["source_column"]: (row["min_value"], row["max_value"])
+              for row in dbt.ref("int_feature_encoding").filter("is_used and feature_kind = 'numeric'")
+              .to_arrow_table().to_pylist() if row["source_column"] in two_valued}
     contrasts = {}
     for row in profiles:
         persona_contrasts = contrasts.setdefault(row["persona_id"], [])
@@ -17,9 +27,9 @@ def model(dbt, session):
             continue
         persona_contrasts.append(naming.Contrast(
             row["source_column"], row["level"], row["standardized_difference"], row["persona_mean"],
-            row["cohort_mean"]))
+            row["cohort_mean"], binary.get(row["source_column"]) if row["level"] is None else None))
     phrases, min_contrast = settings["column_phrases"], settings["name_min_contrast"]
-    generated = naming.persona_names(contrasts, phrases, min_contrast)
+    generated = naming.persona_names(contrasts, phrases, min_contrast, labels=labels)
     names = naming.apply_overrides(generated, overrides)
     personas = sorted(generated)
     return pa.table({
@@ -27,6 +37,7 @@ def model(dbt, session):
         "generated_name": [generated[p] for p in personas],
         "persona_name": [names[p] for p in personas],
         "name_source": ["override" if p in overrides else "generated" for p in personas],
-        "description": [naming.persona_description(contrasts[p], phrases, min_contrast) for p in personas],
+        "description": [naming.persona_description(contrasts[p], phrases, min_contrast, labels=labels)
+                        for p in personas],
         "distinguishing_columns": [naming.distinguishing_columns(contrasts[p], min_contrast) for p in personas],
     })

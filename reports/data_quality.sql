@@ -95,7 +95,7 @@ order by numeric_columns.column_position
 {% for column in rows('numeric_columns') %}
 select {{ column.source_column | sql_string }} as source_column,
     least(count(distinct {{ column.source_column | sql_identifier }}), 30) as n_bins
-from (select * from {{ ref('stg_students') }} where is_valid)
+from (select * from {{ ref('stg_students') }} where passed_validation)
 {{ "union all" if not loop.last }}
 {% else %}
 select null::varchar as source_column, null::bigint as n_bins where false
@@ -170,7 +170,7 @@ with level_counts as (
     select {{ column.column_name | sql_string }} as column_name,
         coalesce({{ column.column_name | sql_identifier }}::varchar, '(missing)') as level,
         count(*) as n_students
-    from (select * from {{ ref('stg_students') }} where is_valid)
+    from (select * from {{ ref('stg_students') }} where passed_validation)
     group by level
     {{ "union all" if not loop.last }}
     {% else %}
@@ -218,7 +218,7 @@ with coefficients as (
     select {{ pair.pair_index }} as pair_index,
         regr_count({{ pair.y_column | sql_identifier }}, {{ pair.x_column | sql_identifier }}) as n_students,
         corr({{ pair.y_column | sql_identifier }}, {{ pair.x_column | sql_identifier }}) as pearson_r
-    from (select * from {{ ref('stg_students') }} where is_valid)
+    from (select * from {{ ref('stg_students') }} where passed_validation)
     {{ "union all" if not loop.last }}
     {% else %}
     select null::bigint as pair_index, null::bigint as n_students, null::double as pearson_r where false
@@ -287,7 +287,7 @@ from (
         rank() over (order by y) + (count(*) over (partition by y) - 1) / 2 as y_rank
     from (
         select {{ pair.x_column | sql_identifier }} as x, {{ pair.y_column | sql_identifier }} as y
-        from (select * from {{ ref('stg_students') }} where is_valid)
+        from (select * from {{ ref('stg_students') }} where passed_validation)
     )
     where x is not null and y is not null
 )
@@ -310,7 +310,7 @@ order by pair_order
         {{ pair.y_column | sql_string }} as y_column,
         {{ pair.x_column | sql_identifier }} as x,
         {{ pair.y_column | sql_identifier }} as y
-    from (select * from {{ ref('stg_students') }} where is_valid)
+    from (select * from {{ ref('stg_students') }} where passed_validation)
     where {{ pair.x_column | sql_identifier }} is not null and {{ pair.y_column | sql_identifier }} is not null
     order by hash(student_id || ':' || {{ settings.sample_seed }}), student_id
     limit {{ settings.scatter_sample_size }}

@@ -30,6 +30,7 @@ class Plugin(BasePlugin):
         threadpool_limits(limits=1)
         self.published = Path(plugin_config["published_path"])
         self.working = Path(self.creds.path)
+        self.working.parent.mkdir(parents=True, exist_ok=True)
         publish.ensure_working_copy(self.working, self.published)
 
     def configure_connection(self, conn):

@@ -3,14 +3,18 @@
 A persona is named by how it differs from the whole cohort: its largest standardized contrasts, turned
 into neutral phrases ("further along, higher GPA", in the persona notebook's style). Names describe; they
 never label a student as a deficit ("at risk", "struggling", "weak" ...). Phrases come from configuration
-(`column_phrases`), with a neutral fallback built from the column name; any phrase containing a deficit
-term is never used.
+(`column_phrases`), with a neutral fallback built from the column's display label (a codebook label, or
+the column name made readable); any phrase containing a deficit term is never used.
+
+A contrast on a level of a category reads as the level ("Evening attendance more common"), using the
+codebook's label for a coded level; a persona is never named after a raw integer code (a level "9991"
+without a label is left out of names and described as "course code 9991").
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Words a persona name or description must never contain (checked case-insensitively on word stems).
 DEFICIT_TERMS = (
@@ -22,13 +26,34 @@ DEFICIT_TERMS = (
 
 @dataclass(frozen=True)
 class Contrast:
-    """How one persona differs from the cohort on one feature (a column, or a level of a column)."""
+    """How one persona differs from the cohort on one feature (a column, or a level of a column).
+    `binary_values` holds the two values of a numeric column that only takes two (a 0/1 code), whose
+    contrast reads as the value that is more common."""
 
     source_column: str
     level: str | None
     standardized_difference: float
     persona_mean: float
     cohort_mean: float
+    binary_values: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Display labels from the codebook: column -> label, and (column, code) -> label for coded levels."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    levels: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def column(self, name: str) -> str:
+        """The column's label, or its name made readable."""
+        return self.columns.get(name) or humanize(name)
+
+    def level(self, column: str, level: str) -> str | None:
+        return self.levels.get((column, level))
+
+
+NO_LABELS = Labels()
 
 
 def deficit_terms_in(text: str) -> list[str]:
@@ -38,32 +63,63 @@ def deficit_terms_in(text: str) -> list[str]:
 
 
 def humanize(column: str) -> str:
-    """'Study_Hours_per_Week' -> 'study hours per week'."""
-    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", column).replace("_", " ")
-    return re.sub(r"\s+", " ", spaced).strip().lower()
+    """A column name made readable: 'Study_Hours_per_Week' -> 'study hours per week', 'AttendanceRate' ->
+    'attendance rate', 'VisITedResources' -> 'visited resources', 'GPAScore' -> 'GPA score'. Words split
+    where a capitalised word starts (not inside odd capitals), acronyms keep their capitals."""
+    text = column.replace("_", " ").replace(".", " ")
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z][a-z])", " ", text)
+    text = re.sub(r"(?<![A-Za-z])([A-Z]{2,})(?=[A-Z][a-z])", r"\1 ", text)
+    words = [word if (len(word) >= 2 and word.isupper()) else word.lower() for word in text.split()]
+    return " ".join(words)
 
 
-def contrast_phrase(contrast: Contrast, column_phrases: dict[str, list[str]]) -> str | None:
-    """A neutral phrase for the contrast, or None when only a deficit-laden phrase is available."""
+def is_raw_code(level: str) -> bool:
+    """Whether a level is a bare integer code (only a codebook can say what it means)."""
+    return bool(re.fullmatch(r"[+-]?\d+(\.0+)?", str(level).strip()))
+
+
+def _code_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def contrast_phrase(contrast: Contrast, column_phrases: dict[str, list[str]], labels: Labels = NO_LABELS,
+                    for_name: bool = True) -> str | None:
+    """A neutral phrase for the contrast, or None when only a deficit-laden phrase is available, or (for a
+    name) when the contrast is on a raw integer code without a codebook label."""
     above = contrast.standardized_difference > 0
-    if contrast.level is not None:
-        phrase = f"{humanize(contrast.source_column)} more often {contrast.level}" if above else \
-            f"{humanize(contrast.source_column)} less often {contrast.level}"
-    elif contrast.source_column in column_phrases:
-        phrase = column_phrases[contrast.source_column][1 if above else 0]
+    column = contrast.source_column
+    if contrast.level is not None or contrast.binary_values is not None:
+        if contrast.level is not None:
+            level, rising = contrast.level, above
+        else:
+            low, high = contrast.binary_values
+            level, rising = _code_text(high if above else low), True
+        label = labels.level(column, level)
+        more = "more common" if rising else "less common"
+        if label:
+            phrase = f"{label} {more}"
+        elif is_raw_code(level):
+            if for_name:
+                return None
+            phrase = f"{labels.column(column)} code {level} {more}"
+        else:
+            phrase = f"{labels.column(column)}: {level} {more}"
+    elif column in column_phrases:
+        phrase = column_phrases[column][1 if above else 0]
     else:
-        phrase = f"{'higher' if above else 'lower'} {humanize(contrast.source_column)}"
+        phrase = f"{'higher' if above else 'lower'} {labels.column(column)}"
     return None if deficit_terms_in(phrase) else phrase
 
 
-def usable_phrases(contrasts: list[Contrast], column_phrases: dict, min_contrast: float) -> list[tuple[str, Contrast]]:
+def usable_phrases(contrasts: list[Contrast], column_phrases: dict, min_contrast: float, labels: Labels = NO_LABELS,
+                   for_name: bool = True) -> list[tuple[str, Contrast]]:
     """Phrases for the contrasts of at least `min_contrast` standard deviations, largest first, one per
     source column."""
     seen, phrases = set(), []
     for contrast in sorted(contrasts, key=lambda c: (-abs(c.standardized_difference), c.source_column, c.level or "")):
         if abs(contrast.standardized_difference) < min_contrast or contrast.source_column in seen:
             continue
-        phrase = contrast_phrase(contrast, column_phrases)
+        phrase = contrast_phrase(contrast, column_phrases, labels, for_name)
         if phrase:
             seen.add(contrast.source_column)
             phrases.append((phrase, contrast))
@@ -75,11 +131,12 @@ def persona_names(
     column_phrases: dict[str, list[str]],
     min_contrast: float = 0.2,
     words: int = 2,
+    labels: Labels = NO_LABELS,
 ) -> dict[int, str]:
     """Unique names: the `words` largest contrasts as phrases, extended by further contrasts while two
     personas share a name, and numbered as a last resort. A persona without any contrast of at least
     `min_contrast` standard deviations is 'Close to the cohort average'."""
-    phrases = {p: usable_phrases(c, column_phrases, min_contrast) for p, c in contrasts_by_persona.items()}
+    phrases = {p: usable_phrases(c, column_phrases, min_contrast, labels) for p, c in contrasts_by_persona.items()}
     length = {p: words for p in phrases}
 
     def name_of(persona: int) -> str:
@@ -109,17 +166,23 @@ def _format_value(value: float) -> str:
     return f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
 
 
-def persona_description(contrasts: list[Contrast], column_phrases: dict, min_contrast: float = 0.2, top: int = 3) -> str:
+def persona_description(contrasts: list[Contrast], column_phrases: dict, min_contrast: float = 0.2, top: int = 3,
+                        labels: Labels = NO_LABELS) -> str:
     """One line an advisor can read: the largest contrasts with the persona and cohort values."""
-    phrases = usable_phrases(contrasts, column_phrases, min_contrast)[:top]
+    phrases = usable_phrases(contrasts, column_phrases, min_contrast, labels, for_name=False)[:top]
     if not phrases:
         return "Close to the cohort average on every feature."
     parts = []
     for phrase, contrast in phrases:
-        if contrast.level is None:
+        if contrast.level is None and contrast.binary_values is None:
             parts.append(f"{phrase} ({_format_value(contrast.persona_mean)} vs {_format_value(contrast.cohort_mean)})")
-        else:
+        elif contrast.level is not None:
             parts.append(f"{phrase} ({contrast.persona_mean:.0%} vs {contrast.cohort_mean:.0%})")
+        else:
+            low, high = contrast.binary_values
+            share = lambda mean: (mean - low) / (high - low) if contrast.standardized_difference > 0 \
+                else (high - mean) / (high - low)  # noqa: E731 - share of the value that rises
+            parts.append(f"{phrase} ({share(contrast.persona_mean):.0%} vs {share(contrast.cohort_mean):.0%})")
     return "Compared with the cohort: " + "; ".join(parts) + "."
 
 

@@ -29,7 +29,7 @@ import duckdb
 from student_personas import inputs, settings
 from student_personas.inputs import InputFile, InputProblem, sql_identifier, sql_string
 
-RESERVED_COLUMNS = ("student_id", "term", "source_row_number", "label_value", "is_valid", "failures")
+RESERVED_COLUMNS = ("student_id", "term", "source_row_number", "label_value", "passed_validation", "validation_failures")
 NUMBER_PATTERN = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 DECIMAL_COMMA_PATTERN = r"^[+-]?[0-9]+,[0-9]+$"
 THOUSANDS_PATTERN = r"^[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]+)?$"

@@ -163,7 +163,7 @@ def require_students(n_students: int, minimum: int, purpose: str) -> None:
     """Fail with a clear message when there are too few clean students for a step."""
     if n_students < minimum:
         raise ValueError(
-            f"student-personas: {purpose} needs at least {minimum} clean students, but stg_students has "
+            f"student-personas: {purpose} needs at least {minimum} valid students, but there are only "
             f"{n_students}. Check student_rejects and data_quality_summary for rejected rows.")
 
 

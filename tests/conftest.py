@@ -1,4 +1,8 @@
-"""Shared helpers: run real `dbt build`s into temporary DuckDB files and query them read-only."""
+"""Shared helpers: run real `dbt build`s into temporary DuckDB files and query them read-only.
+
+Each distinct configuration is built once per session (session-scoped fixtures below) and shared by every
+test that reads it; staging cases are checked through the staging subgraph or the preflight directly.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(os.environ.get("PERSONAS_SHARED_DIR", PROJECT_DIR.parent / "shared"))
 REAL_CSV = SHARED_DIR / "data" / "student_management_dataset.csv"
 DBT = str(Path(sys.executable).with_name("dbt"))
+BUILTIN_VARS = yaml.safe_load((PROJECT_DIR / "examples" / "builtin" / "vars.yml").read_text(encoding="utf-8"))
+PLANTED_PATTERNS = PROJECT_DIR / "tests" / "fixtures" / "planted_patterns.csv"
+# Builds only the staging and intermediate models a staging case is about (with their tests).
+STAGING = ["--select", "+int_student_records +student_rejects +data_quality_summary", "--indirect-selection", "cautious",
+           "--exclude-resource-type", "unit_test"]
 
 
 @dataclass
@@ -40,13 +50,17 @@ class DbtRun:
 
 
 def run_dbt(workdir: Path, command: str = "build", variables: dict | None = None, extra_args=(),
-            project_dir: Path = PROJECT_DIR) -> DbtRun:
-    """Run dbt in the project with the warehouse, target, logs and reports inside `workdir`."""
+            project_dir: Path = PROJECT_DIR, base_vars: dict | None = None) -> DbtRun:
+    """Run dbt in the project with the warehouse, target, logs and reports inside `workdir`. The vars are
+    the built-in worked example's (base_vars, unless given) updated with `variables`."""
     workdir.mkdir(parents=True, exist_ok=True)
     database = workdir / "warehouse.duckdb"
-    args = [DBT, *command.split(), "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"), *extra_args]
-    args += ["--vars", json.dumps({"reports_dir": str(workdir / "reports"), "exports_dir": str(workdir / "exports"),
-                                   **(variables or {})})]
+    args = [DBT, *command.split(), "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
+            *extra_args]
+    merged = {**(BUILTIN_VARS if base_vars is None else base_vars), "reports_dir": str(workdir / "reports"),
+              "exports_dir": str(workdir / "exports"), **(variables or {})}
+    if command.startswith("build") or command.startswith("run") or command.startswith("docs"):
+        args += ["--vars", json.dumps(merged)]
     env = {**os.environ, "PERSONAS_DB": str(database), "DBT_PROFILES_DIR": str(project_dir)}
     completed = subprocess.run(args, cwd=project_dir, env=env, capture_output=True, text=True)
     return DbtRun(completed.returncode, completed.stdout + completed.stderr, database)
@@ -54,7 +68,8 @@ def run_dbt(workdir: Path, command: str = "build", variables: dict | None = None
 
 def copy_project(destination: Path) -> Path:
     """A copy of the project's sources (no venv, build output or warehouse) for tests that edit seeds."""
-    ignore = shutil.ignore_patterns(".venv", ".git", "target", "logs", "*.duckdb", "*.wal", "out", "__pycache__")
+    ignore = shutil.ignore_patterns(".venv", ".git", "target", "logs", "*.duckdb", "*.wal", "out", "__pycache__",
+                                    "*_reports", "*_exports", "exports")
     shutil.copytree(PROJECT_DIR, destination, ignore=ignore)
     return destination
 
@@ -65,20 +80,28 @@ def require_real_csv() -> Path:
     return REAL_CSV
 
 
-@pytest.fixture(scope="session")
-def builtin_build(tmp_path_factory) -> DbtRun:
-    """One full build on the built-in seed data."""
-    run = run_dbt(tmp_path_factory.mktemp("builtin"))
+def built(run: DbtRun) -> DbtRun:
     assert run.returncode == 0, run.output[-4000:]
     return run
+
+
+@pytest.fixture(scope="session")
+def builtin_build(tmp_path_factory) -> DbtRun:
+    """One full build of the built-in worked example (examples/builtin/vars.yml)."""
+    return built(run_dbt(tmp_path_factory.mktemp("builtin")))
 
 
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory) -> DbtRun:
-    """One full build on the reference dataset through var students_path."""
-    run = run_dbt(tmp_path_factory.mktemp("real"), variables={"students_path": str(require_real_csv())})
-    assert run.returncode == 0, run.output[-4000:]
-    return run
+    """One full build on the reference dataset, with the worked example's roles (it has the same columns)."""
+    return built(run_dbt(tmp_path_factory.mktemp("real"), variables={"students_path": str(require_real_csv())}))
+
+
+@pytest.fixture(scope="session")
+def second_builtin_build(tmp_path_factory) -> DbtRun:
+    """A second build of the worked example in its own warehouse: the determinism test compares it with
+    builtin_build, and the scoring tests score new files into it (scoring leaves fitted tables as they are)."""
+    return built(run_dbt(tmp_path_factory.mktemp("builtin_again")))
 
 
 # Persona renamed by the edited build's override seed, and the name it gets.
@@ -97,6 +120,26 @@ def edited_build(tmp_path_factory) -> DbtRun:
     persona_id, name = OVERRIDDEN_PERSONA
     (project / "seeds" / "persona_name_overrides.csv").write_text(
         f"persona_id,persona_name\n{persona_id},{name}\n", encoding="utf-8")
-    run = run_dbt(workdir / "wh", project_dir=project, variables={"stability_threshold": STRICT_STABILITY_THRESHOLD})
-    assert run.returncode == 0, run.output[-4000:]
-    return run
+    return built(run_dbt(workdir / "wh", project_dir=project,
+                         variables={"stability_threshold": STRICT_STABILITY_THRESHOLD}))
+
+
+@pytest.fixture(scope="session")
+def shapes_dir(tmp_path_factory) -> Path:
+    """A folder of generated "new institution" files (tests/shapes.py), written once per session."""
+    import shapes
+
+    folder = tmp_path_factory.mktemp("shapes")
+    shapes.write_all(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def dropout_build(tmp_path_factory, shapes_dir) -> DbtRun:
+    """One full build of the dropout-shaped file: no id column, semicolons, decimal commas, integer-coded
+    categories with a codebook, a numeric protected attribute, a three-class outcome of which one value is the
+    label, a 30% base rate and 10% missing cells in three features; only its non-obvious roles declared."""
+    import shapes
+
+    return built(run_dbt(tmp_path_factory.mktemp("dropout"), base_vars={},
+                         variables=shapes.dropout_vars(shapes_dir)))

@@ -16,9 +16,31 @@ def contrast(column, difference, level=None, persona=1.0, cohort=0.0):
     return Contrast(column, level, difference, persona, cohort)
 
 
-def test_humanize_column_names():
-    assert naming.humanize("Study_Hours_per_Week") == "study hours per week"
-    assert naming.humanize("AttendanceRate") == "attendance rate"
+@pytest.mark.parametrize("column, readable", [
+    ("Study_Hours_per_Week", "study hours per week"), ("AttendanceRate", "attendance rate"),
+    ("VisITedResources", "visited resources"), ("GPA", "GPA"), ("GPAScore", "GPA score"),
+    ("StudentAbsenceDays", "student absence days"), ("Curricular units 1st sem (grade)", "curricular units 1st sem (grade)"),
+])
+def test_humanize_column_names(column, readable):
+    assert naming.humanize(column) == readable
+
+
+def test_no_name_has_underscores_raw_codes_or_split_words():
+    contrasts = {
+        1: [contrast("Course", 1.4, level="9991"), contrast("VisITedResources", 0.9), contrast("walc", 0.5)],
+        2: [contrast("Course", 1.2, level="9147"), contrast("Daytime/evening attendance", -1.1, persona=0.1, cohort=0.7)],
+    }
+    for persona in contrasts[2][1:]:
+        object.__setattr__(persona, "binary_values", (0.0, 1.0))
+    labels = naming.Labels(columns={"walc": "weekend alcohol use"},
+                           levels={("Course", "9147"): "Management", ("Daytime/evening attendance", "0"): "Evening attendance"})
+    names = naming.persona_names(contrasts, {}, labels=labels)
+    assert names == {1: "Higher visited resources, higher weekend alcohol use",
+                     2: "Management more common, Evening attendance more common"}
+    for name in names.values():
+        assert "_" not in name and "9991" not in name and "vis ited" not in name.lower()
+    described = naming.persona_description(contrasts[1], {}, labels=labels)
+    assert "course code 9991 more common" in described
 
 
 def test_deficit_terms_are_found_case_insensitively():
@@ -37,7 +59,7 @@ def test_unconfigured_columns_get_a_neutral_fallback_and_levels_read_naturally()
         1: [contrast("Library_Usage_Hours", -0.8)],
         2: [contrast("Past_Academic_Performance", 0.7, level="Above Average")],
     }, PHRASES)
-    assert names == {1: "Lower library usage hours", 2: "Past academic performance more often Above Average"}
+    assert names == {1: "Lower library usage hours", 2: "Past academic performance: Above Average more common"}
 
 
 def test_small_contrasts_do_not_name_a_persona():
@@ -73,7 +95,7 @@ def test_description_and_distinguishing_columns():
                  contrast("Past_Academic_Performance", 0.5, level="Above Average", persona=0.45, cohort=0.2)]
     assert naming.persona_description(contrasts, PHRASES) == (
         "Compared with the cohort: higher GPA (3.41 vs 2.75); fewer late submissions (1.90 vs 4.40); "
-        "past academic performance more often Above Average (45% vs 20%).")
+        "past academic performance: Above Average more common (45% vs 20%).")
     assert naming.distinguishing_columns(contrasts) == (
         "GPA +1.21 SD; Number_of_Late_Submissions -0.95 SD; Past_Academic_Performance=Above Average +0.50 SD")
     assert naming.persona_description([contrast("GPA", 0.0)], PHRASES) == "Close to the cohort average on every feature."

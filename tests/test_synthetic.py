@@ -45,11 +45,11 @@ def test_same_seed_same_rows_and_different_seed_different_rows():
 
 
 def test_committed_seed_is_the_generator_output():
-    """seeds/raw_students.csv and the test-only planted patterns are reproducible from the generator."""
+    """The worked example's students.csv and the test-only planted patterns are reproducible from the generator."""
     table, pattern = synthetic.generate_students(1000, synthetic.DEFAULT_SEED)
     buffer = io.BytesIO()
     pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(quoting_style="none"))
-    assert (PROJECT_DIR / "seeds" / "raw_students.csv").read_bytes() == buffer.getvalue()
+    assert (PROJECT_DIR / "examples" / "builtin" / "students.csv").read_bytes() == buffer.getvalue()
     planted = duckdb.sql(
         f"select planted_pattern from read_csv('{PROJECT_DIR / 'tests' / 'fixtures' / 'planted_patterns.csv'}') "
         "order by Student_ID").fetchnumpy()["planted_pattern"]

@@ -13,12 +13,19 @@ def connection():
         yield con
 
 
-def test_feature_matrix_orders_rows_by_student_id(connection):
+def test_feature_matrix_orders_records_by_key_and_can_keep_the_reference_cohort(connection):
     relation = connection.sql(
-        "select * from (values ('b', [3.0, 4.0]), ('a', [1.0, 2.0]), ('c', [5.0, 6.0])) t(student_id, feature_values)")
-    ids, matrix = warehouse.feature_matrix(relation)
-    assert ids.tolist() == ["a", "b", "c"]
-    assert np.array_equal(matrix, [[1, 2], [3, 4], [5, 6]]) and matrix.flags["C_CONTIGUOUS"]
+        "select * from (values ('b', 't1', true, [3.0, 4.0]), ('a', 't2', false, [1.0, 2.0]), "
+        "('a', 't1', true, [5.0, 6.0])) t(student_id, term, is_reference, feature_values)")
+    keys, matrix = warehouse.feature_matrix(relation)
+    assert keys.column("student_id").to_pylist() == ["a", "a", "b"] and keys.column("term").to_pylist() == ["t1", "t2", "t1"]
+    assert np.array_equal(matrix, [[5, 6], [1, 2], [3, 4]]) and matrix.flags["C_CONTIGUOUS"]
+    reference_keys, reference = warehouse.feature_matrix(relation, reference_only=True)
+    assert reference_keys.num_rows == 2 and np.array_equal(reference, [[5, 6], [3, 4]])
+    table = warehouse.record_table(keys, matrix, "factor_")
+    assert table.column_names == ["student_id", "term", "is_reference", "factor_1", "factor_2"]
+    back_keys, back = warehouse.record_matrix(connection.from_arrow(table), "factor_", reference_only=True)
+    assert back_keys.equals(reference_keys) and np.array_equal(back, reference)
 
 
 def test_wide_table_and_wide_matrix_round_trip_with_numeric_column_order(connection):
@@ -58,7 +65,7 @@ def test_settings_and_student_count_guards():
     assert warehouse.settings('{"random_seed": 7}') == {"random_seed": 7}
     with pytest.raises(ValueError, match="python_models/_models.yml"):
         warehouse.settings(None)
-    with pytest.raises(ValueError, match="needs at least 11 clean students, but stg_students has 3"):
+    with pytest.raises(ValueError, match="needs at least 11 valid students, but there are only 3"):
         warehouse.require_students(3, 11, "sweeping k from 10")
     warehouse.require_students(11, 11, "ok")
     with pytest.raises(ValueError, match="only 1 survived encoding"):

@@ -27,7 +27,7 @@ def factor_matrix(run):
 def test_every_student_has_k_neighbours_never_itself_in_similarity_order(build, request):
     like_me = request.getfixturevalue(build).frame("select * from students_like_me order by student_id, neighbour_rank")
     counts = like_me.groupby("student_id").size()
-    assert len(counts) == request.getfixturevalue(build).scalar("select count(*) from stg_students")
+    assert len(counts) == request.getfixturevalue(build).scalar("select count(*) from int_student_records")
     assert (counts == K).all()
     assert (like_me.student_id != like_me.neighbour_id).all()
     assert (like_me.groupby("student_id").similarity.diff().dropna() <= 0).all()
@@ -50,7 +50,7 @@ def test_neighbour_personas_and_peer_profiles_are_consistent(builtin_build):
     personas = builtin_build.frame("select student_id, persona_id from persona_assignments").set_index("student_id").persona_id
     assert (like_me.neighbour_persona_id.to_numpy() == personas.loc[like_me.neighbour_id].to_numpy()).all()
     peers = builtin_build.frame("select * from peer_profiles where source_column = 'GPA'").set_index("student_id")
-    gpa = builtin_build.frame("select student_id, GPA from stg_students").set_index("student_id").GPA
+    gpa = builtin_build.frame("select student_id, GPA from int_student_records").set_index("student_id").GPA
     expected = like_me.assign(gpa=gpa.loc[like_me.neighbour_id].to_numpy()).groupby("student_id").gpa.mean()
     assert np.allclose(peers.loc[expected.index, "peer_mean"], expected, atol=1e-9)
     assert np.allclose(peers.own_value, gpa.loc[peers.index]) and np.isclose(peers.cohort_mean.iloc[0], gpa.mean())

@@ -48,11 +48,15 @@ bin_edges as (
             {%- if column in declared_bins %}
             {{ '[' ~ (declared_bins[column] | map('float') | join(', ')) ~ ']' }}::double[] as edges
             {%- else %}
-            list_transform(
-                quantile_cont(value, [{% for i in range(1, groups) %}{{ i / groups }}{{ ", " if not loop.last }}{% endfor %}]),
-                lambda edge: round(edge, 2)) as edges
-            from numeric_values
-            where protected_attribute = {{ sql_string(column) }} and value is not null
+            -- Whole-number attributes (ages in years) get whole-number edges.
+            list_transform(quantiles, lambda edge: round(edge, case when whole then 0 else 2 end)) as edges
+            from (
+                select
+                    quantile_cont(value, [{% for i in range(1, groups) %}{{ i / groups }}{{ ", " if not loop.last }}{% endfor %}]) as quantiles,
+                    bool_and(value = round(value)) as whole
+                from numeric_values
+                where protected_attribute = {{ sql_string(column) }} and value is not null
+            )
             {%- endif %}
         {{ "union all" if not loop.last }}
         {%- else %}

@@ -11,7 +11,7 @@
 with students as (
 
     select * from {{ ref('stg_students') }}
-    where is_valid
+    where passed_validation
 
 ),
 

@@ -65,4 +65,10 @@ tiered as (
 
 )
 
-select *, n_students::double / scope_students as share, {{ run_id() }} as run_id from tiered
+select
+    *,
+    n_students::double / scope_students as share,
+    -- A tier holding more than 90% of its scope is a warning sign: the indicator does not discriminate.
+    n_students > 0.9 * scope_students as holds_nearly_everyone,
+    {{ run_id() }} as run_id
+from tiered

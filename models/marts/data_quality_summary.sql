@@ -46,7 +46,7 @@ labels as (
 
 failures as (
 
-    select source_row_number, unnest(failures, recursive := true) from students
+    select source_row_number, unnest(validation_failures, recursive := true) from students
 
 ),
 
@@ -54,8 +54,8 @@ volumes as (
 
     select
         (select records_counted from input_files) as input_rows,
-        count(*) filter (where is_valid) as clean_rows,
-        count(*) filter (where not is_valid) as rejected_rows
+        count(*) filter (where passed_validation) as clean_rows,
+        count(*) filter (where not passed_validation) as rejected_rows
     from students
 
 ),

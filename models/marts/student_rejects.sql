@@ -9,7 +9,7 @@
 with students as (
 
     select * from {{ ref('stg_students') }}
-    where not is_valid
+    where not passed_validation
 
 ),
 
@@ -28,7 +28,7 @@ failures as (
         failure.reason,
         row_number() over (partition by students.source_row_number
             order by coalesce(column_positions.column_position, 0), failure.check_name) as failure_order
-    from (select source_row_number, unnest(failures) as failure from students) as students
+    from (select source_row_number, unnest(validation_failures) as failure from students) as students
     left join column_positions on column_positions.column_name = students.failure.column_name
 
 ),

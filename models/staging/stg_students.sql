@@ -31,7 +31,7 @@ normalized as (
 ),
 {%- for column in file_columns if column.has_case_variants %}
 
-case_variants_{{ loop.index }} as (
+case_variants_{{ column.column_position }} as (
 
     -- One spelling per case-folded value of {{ column.column_name }}, the most frequent: 'female' and 'Female' are one group.
     select lower(spelling) as folded, first(spelling order by cells desc, spelling) as canonical
@@ -57,15 +57,15 @@ typed as (
         {%- if column.kind == 'numeric' %}
         {{ parsed_number(value) }} as {{ sql_identifier(column.column_name) }}
         {%- elif column.has_case_variants %}
-        coalesce(case_variants_{{ loop.index }}.canonical, {{ value }}) as {{ sql_identifier(column.column_name) }}
+        coalesce(case_variants_{{ column.column_position }}.canonical, {{ value }}) as {{ sql_identifier(column.column_name) }}
         {%- else %}
         {{ value }} as {{ sql_identifier(column.column_name) }}
         {%- endif %}{{ "," if not loop.last }}
         {%- endfor %}
     from normalized
     {%- for column in file_columns if column.has_case_variants %}
-    left join case_variants_{{ loop.index }}
-        on case_variants_{{ loop.index }}.folded = lower(normalized.{{ sql_identifier(column.column_name) }})
+    left join case_variants_{{ column.column_position }}
+        on case_variants_{{ column.column_position }}.folded = lower(normalized.{{ sql_identifier(column.column_name) }})
     {%- endfor %}
 
 ),
@@ -91,7 +91,7 @@ cell_failures as (
             {%- endif %}
             {%- endfor %}
             {{ label_check(roles, 'normalized') }}
-        ], lambda failure: failure is not null) as failures
+        ], lambda failure: failure is not null) as validation_failures
     from labelled
     inner join normalized using (source_row_number)
 
@@ -142,7 +142,7 @@ duplicate_failures as (
             else {{ failure(id_label(id_columns), 'conflicting_duplicate_id',
                 "format('{} ''{}'' appears in {} rows with different values (rows {}); all copies are rejected', "
                 ~ sql_string(id_label(id_columns)) ~ ", row_contents.student_id, repeated_keys.copies, repeated_keys.rows_list)") }}
-        end] as failures
+        end] as validation_failures
     from row_contents
     inner join repeated_keys using (student_id, term)
     where not (repeated_keys.versions = 1 and row_contents.source_row_number = repeated_keys.first_row)
@@ -153,7 +153,7 @@ validated as (
 
     select
         labelled.*,
-        cell_failures.failures || coalesce(duplicate_failures.failures, []::{{ failure_type() }}[]) as failures
+        cell_failures.validation_failures || coalesce(duplicate_failures.validation_failures, []::{{ failure_type() }}[]) as validation_failures
     from labelled
     inner join cell_failures using (source_row_number)
     left join duplicate_failures using (source_row_number)
@@ -171,13 +171,13 @@ originals as (
             {%- endfor %}
         }) as original_row
     from source
-    semi join (select source_row_number from validated where len(failures) > 0) as rejected using (source_row_number)
+    semi join (select source_row_number from validated where len(validation_failures) > 0) as rejected using (source_row_number)
 
 )
 
 select
     validated.*,
-    len(validated.failures) = 0 as is_valid,
+    len(validated.validation_failures) = 0 as passed_validation,
     originals.original_row
 from validated
 left join originals using (source_row_number)

@@ -17,4 +17,6 @@ renamed as (
 
 )
 
+-- A skeleton row (make profile writes one per column and direction) has no action until one is written.
 select * from renamed
+where action is not null

@@ -6,7 +6,7 @@ with counted as (
     select records_counted from {{ ref('stg_input_files') }} where input_name = 'students'
 ),
 staged as (
-    select source_row_number, is_valid from {{ ref('stg_students') }}
+    select source_row_number, passed_validation from {{ ref('stg_students') }}
 ),
 valid as (
     select source_row_number, 'valid' as outcome

@@ -47,8 +47,8 @@ per_term as (
     select
         students.term,
         count(*) as rows_read,
-        count(*) filter (where students.is_valid) as valid_rows,
-        count(*) filter (where not students.is_valid) as rejected_rows
+        count(*) filter (where students.passed_validation) as valid_rows,
+        count(*) filter (where not students.passed_validation) as rejected_rows
     from students
     group by students.term
 

@@ -1,0 +1,275 @@
+"""Start from a file: read a new institution's student file and write a commented vars file for review.
+
+`make profile STUDENTS=file.csv OUT=my_vars.yml` reads the file the way a build does (see
+:mod:`student_personas.inputs`), profiles at most `scan_rows` rows in DuckDB and writes:
+
+- the roles it is confident about, declared: the id (one column whose values are all distinct, or the
+  smallest combination of id-like columns that is unique), a term column, a label (a column named like an
+  outcome with a handful of values, with the value that names the outcome as positive), protected
+  attributes by name (gender, sex, ethnicity, race, age, nationality, disability, marital status, parental
+  education, socioeconomic status), integer-coded columns whose name says they are codes as categorical;
+- everything else as commented suggestions with the evidence (values and counts, observed ranges, other
+  label candidates);
+- a support-playbook skeleton for the file's feature columns beside it (actions left empty until written).
+
+The result builds as it is (`make run VARS=my_vars.yml`); review it before trusting the personas.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from student_personas.inputs import open_input, read_sql, sql_identifier
+
+NUMBER = r"^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)([eE][+-]?[0-9]+)?$"
+INTEGER = r"^[+-]?[0-9]+$"
+PROTECTED_NAMES = re.compile(
+    r"(^|[^a-z])(gender|sex|ethnic|ethnicity|race|age|age_band|nationality|nacionality|citizenship|disabilit|"
+    r"special_needs|marital|religion|parent\w*edu|mother\w*(edu|qual)|father\w*(edu|qual)|medu|fedu|"
+    r"socioeconomic|ses|income|poverty|free_?lunch|imd|deprivation|first_?gen|native|immigra)",
+    re.IGNORECASE)
+# Names that say "outcome" outright rank before names that only may ("status", "result").
+STRONG_LABEL_NAMES = re.compile(r"(target|outcome|label|dropout|drop_?out|withdraw|churn|risk)", re.IGNORECASE)
+WEAK_LABEL_NAMES = re.compile(r"(result|status|pass|final|class)", re.IGNORECASE)
+COUNT_NAMES = re.compile(r"(failed|number|count|total|hours|score|credit|units|grade|age|absences|times|visits)",
+                         re.IGNORECASE)
+POSITIVE_VALUES = re.compile(r"^(1|yes|y|true|dropout|drop.?out|withdrawn?|fail(ed)?|at.?risk|left|churned?)$",
+                             re.IGNORECASE)
+CODE_NAMES = re.compile(r"(code|mode|status|course|type|category|qualification|occupation|nationality|nacionality|"
+                        r"marital|program|programme|school|region|order|job|reason|guardian)",
+                        re.IGNORECASE)
+ID_NAMES = re.compile(r"(^|[^a-z])(id|identifier|key|number|no|code|student|learner|person)([^a-z]|$)", re.IGNORECASE)
+TERM_NAMES = re.compile(r"(term|semester|presentation|session|intake|academic_?year|period)", re.IGNORECASE)
+
+
+@dataclass
+class ColumnProfile:
+    name: str
+    present: int
+    distinct: int
+    numeric: int
+    integer: int
+    minimum: float | None
+    maximum: float | None
+    top_values: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.present > 0 and self.numeric >= 0.95 * self.present
+
+
+@dataclass
+class Profile:
+    path: Path
+    rows: int
+    complete: bool
+    columns: list[ColumnProfile]
+    id_columns: list[str] | None
+    term_column: str | None
+    label: tuple[str, list[str], list[str]] | None  # column, positive values, negative values
+    other_label_candidates: list[ColumnProfile]
+    protected: list[str]
+    coded_categorical: list[str]
+    possibly_coded: list[str]
+    notices: list[str]
+
+
+def profile_file(path: Path, scan_rows: int = 200000) -> Profile:
+    """Profile the first `scan_rows` rows of a student file (see the module docstring)."""
+    path = Path(path)
+    opened = open_input(path, f"'{path}'")
+    with duckdb.connect() as connection:
+        connection.execute(f"create table scan as select * from {read_sql(opened)} limit {int(scan_rows)}")
+        rows = connection.execute("select count(*) from scan").fetchone()[0]
+        columns = [_profile_column(connection, name) for name in opened.header]
+        id_columns = _id_columns(connection, columns, rows)
+    term = next((c.name for c in columns if TERM_NAMES.search(c.name) and 1 < c.distinct <= 40
+                 and c.name not in (id_columns or [])), None)
+    protected = [c.name for c in columns if PROTECTED_NAMES.search(c.name)
+                 and c.name not in (id_columns or []) and c.name != term]
+    label, others = _label(columns, (id_columns or []) + protected)
+    taken = set(id_columns or []) | set(protected) | ({label[0]} if label else set()) | ({term} if term else set())
+    coded = [c.name for c in columns if c.name not in taken and c.is_numeric and c.integer == c.present
+             and 2 < c.distinct <= 60 and CODE_NAMES.search(c.name) and not COUNT_NAMES.search(c.name)]
+    possibly = [c.name for c in columns if c.name not in taken and c.name not in coded and c.is_numeric
+                and c.integer == c.present and 2 < c.distinct <= 12]
+    notices = list(opened.notices)
+    if id_columns is None:
+        distinct_max = max((c.distinct for c in columns), default=0)
+        if rows and distinct_max < rows / 3:
+            notices.append("no column comes close to one value per row: this may be an event log (many rows per "
+                           "student); pass it as events_path instead")
+    return Profile(path, rows, rows < scan_rows, columns, id_columns, term, label, others, protected, coded, possibly,
+                   notices)
+
+
+def _profile_column(connection, name: str) -> ColumnProfile:
+    value = f"nullif(trim({sql_identifier(name)}), '')"
+    present, distinct, numeric, integer, low, high = connection.execute(
+        f"select count({value}), count(distinct {value}), "
+        f"count(*) filter (where regexp_matches({value}, '{NUMBER}')), "
+        f"count(*) filter (where regexp_matches({value}, '{INTEGER}')), "
+        f"min(try_cast(replace({value}, ',', '.') as double)), max(try_cast(replace({value}, ',', '.') as double)) "
+        f"from scan").fetchone()
+    top = connection.execute(f"select {value}, count(*) from scan where {value} is not null group by 1 "
+                             f"order by 2 desc, 1 limit 12").fetchall()
+    return ColumnProfile(name, present, distinct, numeric, integer, low, high, [(str(v), n) for v, n in top])
+
+
+def _id_columns(connection, columns: list[ColumnProfile], rows: int) -> list[str] | None:
+    """One column with a distinct value on every row (id-like names first), else the smallest combination
+    (up to three columns) of id-like or low-cardinality text columns that is unique; None when there is none."""
+    unique = [c for c in columns if c.present == rows and c.distinct == rows and rows > 0]
+    if unique:
+        unique.sort(key=lambda c: (not ID_NAMES.search(c.name), not c.is_numeric or c.integer != c.present))
+        return [unique[0].name]
+    candidates = [c for c in columns if c.present == rows and (ID_NAMES.search(c.name) or not c.is_numeric)
+                  and c.distinct > 1][:8]
+    for size in (2, 3):
+        for combination in itertools.combinations(candidates, size):
+            key = " || '|' || ".join(f"coalesce(cast({sql_identifier(c.name)} as varchar), '')" for c in combination)
+            if connection.execute(f"select count(distinct {key}) from scan").fetchone()[0] == rows:
+                return [c.name for c in combination]
+    return None
+
+
+def _label(columns: list[ColumnProfile], taken: list[str]) -> tuple[tuple | None, list[ColumnProfile]]:
+    """The outcome column: named like one (strong names first), with 2-5 values, one of which names the
+    outcome (1, yes, true, dropout, withdrawn, fail, ...). Other candidates are returned for comments."""
+    candidates = [c for c in columns if c.name not in taken and 2 <= c.distinct <= 5
+                  and (STRONG_LABEL_NAMES.search(c.name) or WEAK_LABEL_NAMES.search(c.name))
+                  and not COUNT_NAMES.search(c.name)]
+    candidates.sort(key=lambda c: not STRONG_LABEL_NAMES.search(c.name))
+    for candidate in candidates:
+        values = [v for v, _ in candidate.top_values]
+        positives = [v for v in values if POSITIVE_VALUES.match(v.strip())]
+        if len(positives) == 1:
+            return (candidate.name, positives, [v for v in values if v not in positives]), \
+                [c for c in candidates if c is not candidate]
+    return None, candidates
+
+
+def _yaml_text(value: str) -> str:
+    text = str(value)
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ .-]*", text) and text.lower() not in (
+            "yes", "no", "true", "false", "on", "off", "y", "n", "null", "none"):
+        return text
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _yaml_list(values) -> str:
+    return "[" + ", ".join(_yaml_text(v) for v in values) + "]"
+
+
+def _counts(column: ColumnProfile, limit: int = 8) -> str:
+    return ", ".join(f"{value} {count:,}" for value, count in column.top_values[:limit])
+
+
+def render_vars(profile: Profile, playbook_path: Path) -> str:
+    """The commented vars file for a profile."""
+    scanned = f"the {'whole file' if profile.complete else f'first {profile.rows:,} rows'} ({profile.rows:,} rows)"
+    lines = [
+        f"# Vars for {profile.path.name}, written by `make profile` from {scanned}.",
+        "# Review every line, then build with: make run VARS=<this file>",
+        "# Declared roles are what the profiler is confident about; commented lines are suggestions.",
+        *[f"# Note: {notice}" for notice in profile.notices],
+        f"students_path: {_yaml_text(str(profile.path.resolve()))}",
+        f"playbook_path: {_yaml_text(str(Path(playbook_path).resolve()))}",
+        "",
+        "# ---- Id: one row per student (or per student and term) -------------------------------------",
+    ]
+    if profile.id_columns is None:
+        lines += ["# No column (or combination of up to three) is unique on every row: student_id is the row number,",
+                  "# which identifies students in this file only.", "id_column: null"]
+    elif len(profile.id_columns) == 1:
+        lines += [f"id_column: {_yaml_text(profile.id_columns[0])}"]
+    else:
+        lines += ["# No single column is unique; together these identify a row (a composite id):",
+                  f"id_column: {_yaml_list(profile.id_columns)}"]
+    lines += ["", "# ---- Term ---------------------------------------------------------------------------------"]
+    if profile.term_column:
+        column = next(c for c in profile.columns if c.name == profile.term_column)
+        lines += [f"# '{column.name}' looks like a term ({_counts(column)}). Declare it to follow students from term",
+                  "# to term (then the id must identify a student within a term):",
+                  f"# term_column: {_yaml_text(column.name)}"]
+    else:
+        lines += ["# No term column found: the whole file is one term.", "# term_column: null"]
+    lines += ["", "# ---- Label (used only after personas exist, never for fitting) ------------------------------"]
+    if profile.label:
+        column, positives, negatives = profile.label
+        counts = _counts(next(c for c in profile.columns if c.name == column))
+        lines += [f"# '{column}': {counts}", f"label_column: {_yaml_text(column)}",
+                  f"label_positive_values: {_yaml_list(positives)}", f"label_negative_values: {_yaml_list(negatives)}",
+                  f"label_name: {_yaml_text(column.replace('_', ' ').lower())}"]
+    else:
+        lines += ["# No outcome-like column with a value that clearly names the outcome; declare one if you have it:",
+                  "# label_column: null", "# label_positive_values: [...]", "# label_negative_values: [...]",
+                  "# or a derived label: label_expression: \"final_grade < 10\" with label_name: \"final grade below 10\""]
+    for candidate in profile.other_label_candidates:
+        lines.append(f"# Also outcome-like: '{candidate.name}': {_counts(candidate)}")
+    lines += ["", "# ---- Protected attributes (never model inputs; fairness tables only) -----------------------",
+              f"protected_columns: {_yaml_list(profile.protected)}"]
+    numeric_protected = [c for c in profile.columns if c.name in profile.protected and c.is_numeric and c.distinct > 10]
+    for column in numeric_protected:
+        lines.append(f"# '{column.name}' is numeric ({column.minimum:g}-{column.maximum:g}): grouped into quantile "
+                     "groups; or declare edges, e.g.")
+        lines.append(f"# protected_bins: {{{_yaml_text(column.name)}: [...]}}")
+    lines += ["", "# ---- Categorical features -----------------------------------------------------------------"]
+    if profile.coded_categorical:
+        lines += ["# Integer codes whose names say they are categories (levels learned from the data; add a codebook",
+                  "# CSV with columns column, code, label and set codebook_path to show their labels):",
+                  "categorical_columns:"]
+        for name in profile.coded_categorical:
+            column = next(c for c in profile.columns if c.name == name)
+            lines.append(f"  {_yaml_text(name)}: []   # {column.distinct} codes: {_counts(column, 6)}")
+    else:
+        lines.append("categorical_columns: {}")
+    for name in profile.possibly_coded:
+        column = next(c for c in profile.columns if c.name == name)
+        lines.append(f"# '{name}' has {column.distinct} integer values ({_counts(column, 6)}): a count or score, "
+                     f"or codes? If codes: categorical_columns: {{{_yaml_text(name)}: []}}")
+    lines += ["", "# ---- Ranges (rows outside are rejected); observed values shown, declare only true limits ----",
+              "range_rules: {}"]
+    for column in profile.columns:
+        if column.is_numeric and column.minimum is not None and column.name not in profile.protected \
+                and column.name not in (profile.id_columns or []) and column.name not in profile.coded_categorical:
+            lines.append(f"#   {_yaml_text(column.name)}: [{column.minimum:g}, {column.maximum:g}]")
+    lines += ["", "# ---- Columns left as features (inferred numeric or categorical) --------------------------"]
+    for column in feature_columns(profile):
+        kind = "numeric" if column.is_numeric else f"categorical, {column.distinct} levels"
+        missing = f", {profile.rows - column.present:,} missing" if column.present < profile.rows else ""
+        lines.append(f"#   {column.name}: {kind}{missing}")
+    return "\n".join(lines) + "\n"
+
+
+def feature_columns(profile: Profile) -> list[ColumnProfile]:
+    taken = set(profile.id_columns or []) | set(profile.protected) | ({profile.label[0]} if profile.label else set())
+    return [c for c in profile.columns if c.name not in taken]
+
+
+def write_playbook_skeleton(profile: Profile, path: Path) -> Path:
+    """A support playbook with one row per feature column and direction, actions left empty to be written
+    (rows without an action are not shown as actions)."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["source_column", "direction", "action", "rationale"])
+        for column in feature_columns(profile):
+            for direction in ("below", "above"):
+                writer.writerow([column.name, direction, "", ""])
+    return path
+
+
+def write_vars_file(students: Path, out: Path) -> Path:
+    """Profile `students` and write the vars file `out` and its playbook skeleton beside it."""
+    profile = profile_file(students)
+    out = Path(out)
+    playbook = out.with_name(f"{out.stem}_playbook.csv")
+    write_playbook_skeleton(profile, playbook)
+    out.write_text(render_vars(profile, playbook), encoding="utf-8")
+    return out

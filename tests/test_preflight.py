@@ -1,0 +1,251 @@
+"""The preflight, called directly (no dbt): every configuration problem is reported at once, before anything
+is built, with the column, the values and the var to set; good files load with the options they need."""
+
+import csv
+import gzip
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+import shapes
+from conftest import BUILTIN_VARS, PROJECT_DIR, require_real_csv
+from student_personas import preflight
+from student_personas.preflight import PreflightError
+
+DEFAULTS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+
+
+def config(**overrides) -> dict:
+    return {**DEFAULTS, **overrides}
+
+
+def builtin(**overrides) -> dict:
+    return config(**{**BUILTIN_VARS, "students_path": str(require_real_csv()), **overrides})
+
+
+def prepare(settings: dict, tmp_path: Path, given=None, stored_model=None):
+    return preflight.prepare(settings, set(given or ()), PROJECT_DIR, tmp_path / "work", stored_model)
+
+
+def problems_of(settings: dict, tmp_path: Path, **kwargs) -> list[str]:
+    with pytest.raises(PreflightError) as raised:
+        prepare(settings, tmp_path, **kwargs)
+    assert str(raised.value).startswith(f"student-personas preflight found {len(raised.value.problems)} problem(s)")
+    return raised.value.problems
+
+
+def reference_rows():
+    with open(require_real_csv(), encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def write_csv(path, rows, **options):
+    with open(path, "w", encoding=options.pop("encoding", "utf-8"), newline="") as handle:
+        csv.writer(handle, **options).writerows(rows)
+    return path
+
+
+def load(plan, tmp_path):
+    """Run the plan's statements in a scratch database and return it (what the on-run-start hook does)."""
+    connection = duckdb.connect(str(tmp_path / "scratch.duckdb"))
+    for statement in plan.statements:
+        connection.execute(statement)
+    return connection
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("preflight_shapes")
+    shapes.write_all(folder)
+    return folder
+
+
+# ---- every problem at once, named -----------------------------------------------------------------------
+
+def test_missing_columns_are_all_listed_with_close_matches(tmp_path):
+    found = problems_of(builtin(id_column="student_ID", protected_columns=["Gender", "Etnicity"],
+                                range_rules={"GPA": [0, 4], "Atendance_Rate": [0, 100]}), tmp_path)
+    text = "\n".join(found)
+    assert "column 'student_ID' (declared in id_column)" in text and "Did you mean 'Student_ID' (the case differs)?" in text
+    assert "column 'Etnicity' (declared in protected_columns)" in text and "Did you mean 'Ethnicity'" in text
+    assert "column 'Atendance_Rate' (declared in range_rules)" in text and "'Attendance_Rate'" in text
+    assert len([p for p in found if "is not in students_path" in p]) == 3
+
+
+def test_three_class_label_given_only_its_positive_value(files, tmp_path):
+    found = problems_of(config(students_path=str(files / "dropout.csv"), label_column="Target",
+                               label_positive_values=["Dropout"]), tmp_path)
+    [label] = [p for p in found if "label_column 'Target'" in p]
+    assert "in neither label_positive_values (dropout) nor label_negative_values" in label
+    assert "graduate 753" in label and "enrolled 344" in label
+    assert "label_negative_values: [graduate, enrolled]" in label
+
+
+def test_yaml_booleans_in_levels_and_label_values_say_how_to_quote(files, tmp_path):
+    found = problems_of(config(students_path=str(files / "school.csv"),
+                               categorical_columns=yaml.safe_load("{romantic: [no, yes]}"),
+                               label_positive_values=yaml.safe_load("[yes]")), tmp_path)
+    text = "\n".join(found)
+    assert "var categorical_columns entry 'romantic' holds False, which is not a level" in text
+    assert "quote the value, e.g. ['no', 'yes']" in text
+    assert "var label_positive_values holds True" in text
+
+
+def test_repeated_id_with_different_values_suggests_a_composite_id(files, tmp_path):
+    found = problems_of(config(students_path=str(files / "enrolment.csv"), id_column="id_student",
+                               label_column="final_result", label_positive_values=["Withdrawn"],
+                               label_negative_values=["Pass", "Fail", "Distinction"]), tmp_path)
+    [repeat] = [p for p in found if "repeats with different values" in p]
+    assert "id_column id_student repeats with different values in" in repeat
+    assert "Declare id_column as a list of the columns that identify a row" in repeat
+
+
+def test_composite_id_resolves_it(files, tmp_path):
+    plan = prepare(config(students_path=str(files / "enrolment.csv"),
+                          id_column=["code_module", "code_presentation", "id_student"],
+                          label_column="final_result", label_positive_values=["Withdrawn"],
+                          label_negative_values=["Pass", "Fail", "Distinction"]), tmp_path)
+    assert plan.facts["mode"] == "fit"
+
+
+def test_an_event_log_given_as_the_student_file_points_to_events_path(files, tmp_path):
+    found = problems_of(config(students_path=str(files / "events_as_students.csv"), id_column="id_student"), tmp_path)
+    assert any("looks like an event log" in p and "Pass it as events_path" in p for p in found)
+
+
+def test_settings_of_the_wrong_type_and_unknown_vars_are_named(tmp_path):
+    found = problems_of(builtin(stability_threshold="(select 1)", persona_k_range=[5, 2], kmeans_restarts=2.5),
+                        tmp_path, given={"stability_threshold", "id_colum"})
+    text = "\n".join(found)
+    assert "var stability_threshold must be a number, not '(select 1)'" in text
+    assert "var persona_k_range must satisfy 2 <= low <= high, not [5, 2]" in text
+    assert "var kmeans_restarts must be a whole number" in text
+    assert "var id_colum is not a setting of this project; did you mean id_column?" in text
+
+
+def test_a_column_with_two_roles(tmp_path):
+    found = problems_of(builtin(excluded_columns=["Gender"]), tmp_path)
+    assert any("column 'Gender' is declared in both protected_columns (protected) and excluded_columns" in p
+               for p in found)
+
+
+def test_no_students_path_says_where_to_start(tmp_path):
+    found = problems_of(config(), tmp_path)
+    assert "var students_path is not set" in found[0] and "make profile" in found[0]
+
+
+def test_a_cohort_below_the_real_minimum_is_stopped_up_front(tmp_path):
+    path = write_csv(tmp_path / "few.csv", reference_rows()[:13])
+    found = problems_of(builtin(students_path=str(path)), tmp_path)
+    assert any("needs at least 51 students" in p and "has 12 rows" in p for p in found)
+
+
+def test_range_rules_on_text_dates_and_empty_columns_say_what_the_column_holds(tmp_path):
+    rows = [["id", "enrolled_on", "notes", "blank", "score"]]
+    rows += [[str(i), f"2024-03-{1 + i % 28:02d}", "text", "", str(i)] for i in range(80)]
+    found = problems_of(config(students_path=str(write_csv(tmp_path / "r.csv", rows)), id_column="id",
+                               range_rules={"enrolled_on": [0, 1], "notes": [0, 1], "blank": [0, 1]}), tmp_path)
+    text = "\n".join(found)
+    assert "'enrolled_on', but 0 of its 80 values are numbers: it holds dates (e.g. '2024-03-01')" in text
+    assert "'notes', but 0 of its 80 values are numbers: it holds text such as 'text'" in text
+    assert "range_rules has a rule for 'blank', which is empty in the file" in text
+
+
+def test_derived_features_must_be_expressions_over_known_columns(tmp_path):
+    found = problems_of(builtin(derived_features={"effort": "Study_Hours_per_Week + Library_Usage_Hour",
+                                                  "drop": "1) from x; drop table y; select (1"}), tmp_path)
+    text = "\n".join(found)
+    assert "derived_features.effort reads 'Library_Usage_Hour'" in text and "'Library_Usage_Hours'" in text
+    assert "derived_features.drop: '1) from x; drop table y; select (1' is not a valid SQL expression" in text
+
+
+def test_label_expression_reads_columns_of_the_file_and_gives_true_or_false(files, tmp_path):
+    plan = prepare(config(students_path=str(files / "school.csv"), label_expression="G3 < 10",
+                          label_name="final grade below 10"), tmp_path)
+    assert plan.facts["label_source_columns"] == ["G3"]
+    found = problems_of(config(students_path=str(files / "school.csv"), label_expression="G4 < 10"), tmp_path)
+    assert any("label_expression 'G4 < 10' reads column 'G4', which is not in the file" in p for p in found)
+
+
+# ---- files of every shape load whole, with the options they need ---------------------------------------
+
+def test_semicolons_and_decimal_commas_are_detected(files, tmp_path):
+    plan = prepare(config(**shapes.dropout_vars(files)), tmp_path)
+    assert plan.facts["decimal_separator"] == ","
+    assert any("numbers use a decimal comma" in notice for notice in plan.notices)
+    connection = load(plan, tmp_path)
+    assert connection.execute("select count(*) from inputs.students").fetchone()[0] == 1500
+    assert connection.execute("select records_counted from inputs.input_files").fetchone()[0] == 1500
+
+
+def test_rows_whose_id_starts_with_a_hash_are_kept(tmp_path):
+    rows = reference_rows()
+    for row in rows[1:21]:
+        row[0] = "#" + row[0]
+    plan = prepare(builtin(students_path=str(write_csv(tmp_path / "hash.csv", rows))), tmp_path)
+    connection = load(plan, tmp_path)
+    assert connection.execute("select count(*) from inputs.students").fetchone()[0] == 1000
+    assert connection.execute("select count(*) from inputs.students where Student_ID like '#%'").fetchone()[0] == 20
+
+
+@pytest.mark.parametrize("variant", ["cp1252", "utf-16", "gzip_named_csv", "bom_crlf", "trailing_delimiter"])
+def test_exports_in_other_encodings_and_wrappers_are_read_whole(tmp_path, variant):
+    rows = reference_rows()
+    rows[1][rows[0].index("Ethnicity")] = "Andalucía ‘A’"
+    path = tmp_path / "students.csv"
+    text = "\r\n".join(",".join(f'"{c}"' if "," in c else c for c in row) for row in rows) + "\r\n"
+    if variant == "cp1252":
+        path.write_bytes(text.encode("cp1252"))
+    elif variant == "utf-16":
+        path.write_bytes(text.encode("utf-16"))
+    elif variant == "gzip_named_csv":
+        path.write_bytes(gzip.compress(text.encode("utf-8")))
+    elif variant == "bom_crlf":
+        path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    else:
+        path.write_text("\n".join(",".join(row) + "," for row in rows) + "\n", encoding="utf-8")
+    plan = prepare(builtin(students_path=str(path)), tmp_path)
+    connection = load(plan, tmp_path)
+    assert connection.execute("select count(*) from inputs.students").fetchone()[0] == 1000
+    assert connection.execute("select Ethnicity from inputs.students where source_row_number = 1").fetchone()[0] \
+        == "Andalucía ‘A’"
+    columns = [row[0] for row in connection.execute("describe inputs.students").fetchall()]
+    assert columns[0] == "source_row_number" and columns[1] == "Student_ID" and len(columns) == 24
+    if variant == "gzip_named_csv":
+        assert any("gzip-compressed" in notice for notice in plan.notices)
+    if variant == "trailing_delimiter":
+        assert any("the empty last column is ignored" in notice for notice in plan.notices)
+
+
+@pytest.mark.parametrize("content, message", [
+    ("", "is empty (no header and no rows)"),
+    ("Student_ID,GPA,Dropout_Risk\n", "has a header (Student_ID, GPA, Dropout_Risk) but no data rows"),
+    ("Student_ID,GPA,GPA\n1,2,3\n", "the header names these columns more than once: GPA"),
+    ("PK\x03\x04rest", "is a zip archive or an Excel workbook"),
+])
+def test_unreadable_files_say_why(tmp_path, content, message):
+    path = tmp_path / "input.csv"
+    path.write_text(content, encoding="utf-8")
+    found = problems_of(config(students_path=str(path)), tmp_path)
+    assert any(message in p for p in found)
+
+
+def test_parquet_input_loads_every_row(tmp_path):
+    path = tmp_path / "students.parquet"
+    duckdb.sql(f"copy (select * from read_csv('{require_real_csv()}')) to '{path}' (format parquet)")
+    connection = load(prepare(builtin(students_path=str(path)), tmp_path), tmp_path)
+    assert connection.execute("select count(*), count(distinct Student_ID) from inputs.students").fetchone() == (1000, 1000)
+
+
+def test_scoring_checks_the_stored_models_columns_not_the_vars(tmp_path):
+    table = reference_rows()
+    path = write_csv(tmp_path / "new.csv", [[c for j, c in enumerate(r) if j != table[0].index("GPA")] for r in table])
+    stored = {"model_version": "pm-x", "columns": [
+        {"column_name": "Student_ID", "role": "id", "kind": None, "origin": "input"},
+        {"column_name": "GPA", "role": "feature", "kind": "numeric", "origin": "input"},
+        {"column_name": "effort", "role": "feature", "kind": "numeric", "origin": "derived"}]}
+    found = problems_of(config(score_students_path=str(path), id_column="Learner"), tmp_path, stored_model=stored)
+    assert found == [f"column 'GPA' (feature of persona model pm-x) is not in score_students_path. Columns found: "
+                     + ", ".join(c for c in table[0] if c != "GPA")]

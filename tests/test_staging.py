@@ -1,0 +1,139 @@
+"""Staging through dbt: every row of a messy export is either a valid record or quarantined with a reason
+naming the column and row; missing values are filled by policy, not rejected; nothing is lost.
+
+Row-level cases share one build of the staging subgraph on the reference file with one defect per row.
+"""
+
+import csv
+
+import pytest
+
+from conftest import STAGING, built, require_real_csv, run_dbt
+
+
+def reference_rows():
+    with open(require_real_csv(), encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def write_csv(path, rows):
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+ROW_DEFECTS = {
+    # case id: (data row, column, new value, expected check, text the reason must contain)
+    "null_id": (3, "Student_ID", "", "missing_value", "Student_ID is missing"),
+    "whitespace_id": (4, "Student_ID", "   ", "missing_value", "Student_ID is missing"),
+    "text_in_numeric": (5, "GPA", "abc", "not_a_number", "GPA is 'abc', which is not a number"),
+    "thousands_separator": (6, "Credits_Completed", "1,234", "not_a_number", "Credits_Completed is '1,234'"),
+    "underscore_digits": (7, "Credits_Completed", "1_234", "not_a_number", "Credits_Completed is '1_234'"),
+    "infinity": (9, "Online_Learning_Hours", "inf", "not_finite", "Online_Learning_Hours is 'inf'"),
+    "huge_number": (10, "Library_Usage_Hours", "1e300", "out_of_supported_range", "beyond the magnitude"),
+    "out_of_range": (11, "GPA", "7.5", "above_maximum", "GPA is 7.5, above the allowed maximum 4"),
+    "negative_hours": (12, "Study_Hours_per_Week", "-2", "below_minimum", "Study_Hours_per_Week is -2, below the allowed minimum 0"),
+    "missing_label": (14, "Dropout_Risk", "", "missing_value", "Dropout_Risk is missing"),
+    "undeclared_level": (15, "Past_Academic_Performance", "Excellent", "undeclared_level", "not one of the declared levels"),
+}
+
+
+@pytest.fixture(scope="module")
+def defects(tmp_path_factory):
+    rows = reference_rows()
+    column = {name: index for index, name in enumerate(rows[0])}
+    for row, name, value, _, _ in ROW_DEFECTS.values():
+        rows[row][column[name]] = value
+    rows[20][0] = rows[21][0]  # conflicting duplicate id: data rows 20 and 21
+    rows[31] = list(rows[30])  # exact duplicate: data row 31 copies data row 30
+    rows[40][column["Gender"]] = ""  # a missing protected value is kept
+    rows[41][column["Dropout_Risk"]] = "Yes"  # label spellings are case-insensitive
+    rows[42][column["Gender"]] = "  Female  "  # whitespace is trimmed
+    rows[43][column["Gender"]] = "female"  # a case variant joins its group
+    rows[44][column["Ethnicity"]] = "As\u200bian\x00"  # zero-width and NUL characters are removed
+    rows[50][column["Mental_Health_Score"]] = ""  # a missing feature value is filled, not rejected
+    rows[52][column["Attendance_Rate"]] = "NaN"  # how pandas writes a missing value
+    rows[51][column["Past_Academic_Performance"]] = "N/A"  # a missing level becomes '(not recorded)'
+    for row in rows[60:80]:
+        row[0] = "#" + row[0]  # ids starting with '#': DuckDB would read these lines as comments
+    tmp = tmp_path_factory.mktemp("defects")
+    return built(run_dbt(tmp / "wh", variables={"students_path": str(write_csv(tmp / "defects.csv", rows))},
+                         extra_args=STAGING))
+
+
+@pytest.mark.parametrize("case", sorted(ROW_DEFECTS))
+def test_row_defect_is_quarantined_with_a_reason(defects, case):
+    row, column, _, check, text = ROW_DEFECTS[case]
+    rejected = defects.query("select column_name, check_name, reason from student_rejects where source_row_number = ?", [row])
+    assert rejected, f"row {row} was not quarantined"
+    column_name, check_name, reason = rejected[0]
+    assert (column_name, check_name) == (column, check)
+    assert text in reason
+
+
+def test_conflicting_duplicate_ids_reject_every_copy_and_exact_copies_keep_the_first(defects):
+    assert sorted(defects.query("select source_row_number, check_name from student_rejects "
+                                "where source_row_number in (20, 21, 30, 31)")) == [
+        (20, "conflicting_duplicate_id"), (21, "conflicting_duplicate_id"), (31, "duplicate_row")]
+    assert defects.scalar("select count(*) from int_student_records where source_row_number = 30") == 1
+
+
+def test_every_row_is_accounted_for_including_ids_starting_with_a_hash(defects):
+    valid = defects.scalar("select count(*) from int_student_records")
+    rejected = defects.scalar("select count(*) from student_rejects")
+    counted = defects.scalar("select records_counted from stg_input_files where input_name = 'students'")
+    assert counted == 1000 and valid + rejected == 1000
+    assert rejected == len(ROW_DEFECTS) + 3
+    assert defects.scalar("select count(*) from int_student_records where student_id like '#%'") == 20
+
+
+def test_text_is_normalised_and_case_variants_merged(defects):
+    groups = dict(defects.query("select source_row_number, Gender from stg_students where source_row_number in (42, 43)"))
+    assert groups == {42: "Female", 43: "Female"}
+    assert defects.scalar("select Ethnicity from stg_students where source_row_number = 44") == "Asian"
+    merged = defects.query("select detail, count from data_quality_summary where check_name = 'merged_case_variants' "
+                           "and column_name = 'Gender'")
+    assert merged == [("4 spellings read as 3 values (case ignored)", 1)]
+    assert defects.scalar("select label_value from stg_students where source_row_number = 41") == 1
+
+
+def test_missing_feature_values_are_filled_and_counted(defects):
+    filled = defects.query(
+        "select source_column, value, is_imputed from int_student_prepared_values p join int_student_records r "
+        "using (student_id, term) where r.source_row_number = 50 and source_column = 'Mental_Health_Score'")
+    median = defects.scalar("select fill_value from int_feature_preparation where source_column = 'Mental_Health_Score'")
+    assert filled == [("Mental_Health_Score", median, True)]
+    level = defects.scalar(
+        "select level from int_student_prepared_values p join int_student_records r using (student_id, term) "
+        "where r.source_row_number = 51 and source_column = 'Past_Academic_Performance'")
+    assert level == "(not recorded)"
+    assert defects.scalar("select count from data_quality_summary where check_name = 'imputed_values' "
+                          "and column_name = 'Mental_Health_Score'") == 1
+    assert defects.scalar("select count from data_quality_summary where check_name = 'imputed_values' "
+                          "and column_name = 'Attendance_Rate'") == 1
+
+
+def test_a_build_never_succeeds_after_rejecting_more_than_the_budget(tmp_path):
+    rows = reference_rows()
+    column = rows[0].index("GPA")
+    for row in rows[1:81]:
+        row[column] = "9"  # 8% of the rows are above the GPA range rule
+    run = run_dbt(tmp_path / "wh", variables={"students_path": str(write_csv(tmp_path / "gpa.csv", rows))},
+                  extra_args=STAGING)
+    assert run.returncode != 0
+    assert "80 of 1000 rows (8.0%) failed validation, above max_reject_share 5.0%" in run.output
+    assert "GPA above_maximum on 80 rows, e.g. GPA is 9, above the allowed maximum 4" in run.output
+    tolerated = run_dbt(tmp_path / "wh2", variables={"students_path": str(tmp_path / "gpa.csv"),
+                                                     "max_reject_share": 0.1}, extra_args=STAGING)
+    assert tolerated.returncode == 0, tolerated.output[-3000:]
+    assert "WARNING 80 of 1000 rows (8.0%) are rejected" in tolerated.output
+
+
+def test_configuration_problems_stop_the_build_before_any_model(tmp_path):
+    run = run_dbt(tmp_path / "wh", variables={"students_path": str(require_real_csv()), "id_column": "student_ID",
+                                              "label_positive_values": ["Yes"], "label_negative_values": ["No"]})
+    assert run.returncode != 0
+    assert "preflight found 2 problem(s); nothing was built" in run.output
+    assert "column 'student_ID' (declared in id_column)" in run.output and "Did you mean 'Student_ID'" in run.output
+    assert "label_column 'Dropout_Risk' has values in neither" in run.output
+    assert "OK created" not in run.output
