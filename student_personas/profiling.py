@@ -39,8 +39,11 @@ STRONG_LABEL_NAMES = re.compile(r"(target|outcome|label|dropout|drop_?out|withdr
 WEAK_LABEL_NAMES = re.compile(r"(result|status|pass|final|class)", re.IGNORECASE)
 COUNT_NAMES = re.compile(r"(failed|number|count|total|hours|score|credit|units|grade|age|absences|times|visits)",
                          re.IGNORECASE)
-POSITIVE_VALUES = re.compile(r"^(1|yes|y|true|dropout|drop.?out|withdrawn?|fail(ed)?|at.?risk|left|churned?)$",
-                             re.IGNORECASE)
+# Values that name the outcome, in order of preference (a withdrawal is the dropout of an enrolment file,
+# where Fail is also an outcome; "1/yes/true" name it in a 0/1 column).
+POSITIVE_VALUES = [re.compile(pattern, re.IGNORECASE) for pattern in (
+    r"^(dropout|drop.?out|dropped)$", r"^withdrawn?$", r"^(at.?risk|left|churned?)$", r"^fail(ed)?$",
+    r"^(1|yes|y|true)$")]
 CODE_NAMES = re.compile(r"(code|mode|status|course|type|category|qualification|occupation|nationality|nacionality|"
                         r"marital|program|programme|school|region|order|job|reason|guardian)",
                         re.IGNORECASE)
@@ -100,11 +103,11 @@ def profile_file(path: Path, scan_rows: int = 200000) -> Profile:
     possibly = [c.name for c in columns if c.name not in taken and c.name not in coded and c.is_numeric
                 and c.integer == c.present and 2 < c.distinct <= 12]
     notices = list(opened.notices)
-    if id_columns is None:
-        distinct_max = max((c.distinct for c in columns), default=0)
-        if rows and distinct_max < rows / 3:
-            notices.append("no column comes close to one value per row: this may be an event log (many rows per "
-                           "student); pass it as events_path instead")
+    repeated_ids = [c for c in columns if ID_NAMES.search(c.name) and c.present == rows and 0 < c.distinct <= rows / 3]
+    if id_columns is None and repeated_ids:
+        notices.append(f"'{repeated_ids[0].name}' looks like a student id but repeats ({rows:,} rows, "
+                       f"{repeated_ids[0].distinct:,} ids): this may be an event log (many rows per student); pass it "
+                       "as events_path instead")
     return Profile(path, rows, rows < scan_rows, columns, id_columns, term, label, others, protected, coded, possibly,
                    notices)
 
@@ -148,10 +151,11 @@ def _label(columns: list[ColumnProfile], taken: list[str]) -> tuple[tuple | None
     candidates.sort(key=lambda c: not STRONG_LABEL_NAMES.search(c.name))
     for candidate in candidates:
         values = [v for v, _ in candidate.top_values]
-        positives = [v for v in values if POSITIVE_VALUES.match(v.strip())]
-        if len(positives) == 1:
-            return (candidate.name, positives, [v for v in values if v not in positives]), \
-                [c for c in candidates if c is not candidate]
+        for pattern in POSITIVE_VALUES:
+            positives = [v for v in values if pattern.match(v.strip())]
+            if len(positives) == 1:
+                return (candidate.name, positives, [v for v in values if v not in positives]), \
+                    [c for c in candidates if c is not candidate]
     return None, candidates
 
 

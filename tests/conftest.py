@@ -136,10 +136,13 @@ def shapes_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def dropout_build(tmp_path_factory, shapes_dir) -> DbtRun:
-    """One full build of the dropout-shaped file: no id column, semicolons, decimal commas, integer-coded
-    categories with a codebook, a numeric protected attribute, a three-class outcome of which one value is the
-    label, a 30% base rate and 10% missing cells in three features; only its non-obvious roles declared."""
-    import shapes
+    """One full build of the dropout-shaped file (no id column, semicolons, decimal commas, integer-coded
+    categories, a numeric protected attribute, a three-class outcome, a 30% base rate, 10% missing cells in
+    three features) with the vars `make profile` wrote for it, plus its codebook."""
+    from student_personas import profiling
 
-    return built(run_dbt(tmp_path_factory.mktemp("dropout"), base_vars={},
-                         variables=shapes.dropout_vars(shapes_dir)))
+    workdir = tmp_path_factory.mktemp("dropout")
+    written = profiling.write_vars_file(shapes_dir / "dropout.csv", workdir / "dropout_vars.yml")
+    variables = {**yaml.safe_load(written.read_text(encoding="utf-8")),
+                 "codebook_path": str(shapes_dir / "dropout_codebook.csv")}
+    return built(run_dbt(workdir, base_vars={}, variables=variables))

@@ -48,7 +48,7 @@ def dropout_like(path: Path, n: int = 1500, seed: int = SEED) -> tuple[Path, np.
     marital = rng.choice([1, 2, 4], size=n, p=[0.85, 0.1, 0.05])
     application = np.where(pattern == 1, 39, rng.choice([1, 17, 43], size=n))
     gender = (rng.random(n) < np.where(pattern == 1, 0.55, 0.35)).astype(int)
-    dropout_rate = np.select([pattern == 0, pattern == 1], [0.14, 0.62], 0.12)
+    dropout_rate = np.select([pattern == 0, pattern == 1], [0.14, 0.70], 0.12)
     outcome = np.where(rng.random(n) < dropout_rate, "Dropout",
                        np.where(rng.random(n) < 0.3, "Enrolled", "Graduate"))
     header = ["Marital status", "Application mode", "Course", "Daytime/evening attendance",

@@ -1,12 +1,17 @@
 {#-
-  One row per valid student record (student_id, term): the typed columns of stg_students, the derived
-  features computed from them, and whether the record belongs to the reference cohort the persona model is
+  One row per valid student record (student_id, term): the typed columns of stg_students (with the parts
+  of a composite id), the derived features computed from them, and whether the record belongs to the reference cohort the persona model is
   fitted on (var reference_terms; every record when null). A scoring run's records are never reference.
 -#}
 {%- set roles = column_roles() -%}
 {%- set file_columns = roles | selectattr('origin', 'equalto', 'input') | list -%}
 {%- set derived = roles | selectattr('origin', 'equalto', 'derived') | list -%}
 {%- set reference_terms = var('reference_terms', none) -%}
+{#- The parts of a composite id are kept beside student_id; a single id column is student_id itself. -#}
+{%- set kept = [] -%}
+{%- for column in file_columns if column.role != 'term' and (column.role != 'id' or columns_with(roles, 'id') | length > 1) -%}
+  {%- do kept.append(column) -%}
+{%- endfor -%}
 
 with students as (
 
@@ -29,7 +34,7 @@ records as (
         {%- endif %}
         source_row_number,
         label_value,
-        {%- for column in file_columns if column.role not in ['id', 'term'] %}
+        {%- for column in kept %}
         {{ sql_identifier(column.column_name) }}{{ "," if not loop.last or derived }}
         {%- endfor %}
         {%- for column in derived %}

@@ -150,7 +150,7 @@ derived_roles as (
     {%- if scoring %}
     select
         column_name,
-        column_position,
+        {{ input_columns | length }} + row_number() over (order by column_position) as column_position,
         origin,
         role,
         true as is_declared,
