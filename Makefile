@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | md5sum | cut -c1-12)
 
-.PHONY: run test install browser bench score clean profile
+.PHONY: run test test-fast install browser bench score clean profile
 export VARS
 
 install: $(INSTALLED)
@@ -34,6 +34,10 @@ browser:
 
 test: $(INSTALLED) browser
 	$(BIN)/python -m pytest
+
+# The inner loop: the tests that need no dbt build (preflight, inputs, maths, naming, report engine).
+test-fast: $(INSTALLED)
+	$(BIN)/python -m pytest -m "not dbt"
 
 # Start from a file: write a commented vars file (and a playbook skeleton beside it) for review.
 #   make profile STUDENTS=path/to/file.csv OUT=my_vars.yml

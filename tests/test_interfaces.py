@@ -8,6 +8,8 @@ import pytest
 
 from conftest import PROJECT_DIR, run_dbt
 
+pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
+
 DYNAMIC_MARTS = {"student_factors", "student_factor_vectors"}  # one column per factor: no fixed contract
 RAW_SMALL_CELL_TABLES = {
     "persona_outcome_context", "fairness_composition", "fairness_flag_parity", "context_tier_counts"}

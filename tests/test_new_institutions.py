@@ -9,6 +9,8 @@ import shapes
 from conftest import STAGING, built, run_dbt
 from student_personas import naming, profiling
 
+pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
+
 
 def test_the_dropout_file_builds_on_the_first_try_with_its_profiled_vars(dropout_build):
     assert dropout_build.scalar("select count(*) from int_student_records") == 1500

@@ -17,6 +17,8 @@ from conftest import OVERRIDDEN_PERSONA, run_dbt
 from student_personas.naming import deficit_terms_in
 from student_personas.reports.formatting import format_value
 
+pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
+
 CHROMIUM = os.environ.get("PERSONAS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # Flags that let Chromium run headless in a container with no network; each launch gets a fresh profile.
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -12,6 +12,8 @@ import pytest
 from conftest import run_dbt
 from student_personas import publish
 
+pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
+
 
 def test_reader_in_a_loop_during_three_refreshes(tmp_path):
     workdir = tmp_path / "wh"

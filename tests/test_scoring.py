@@ -15,6 +15,8 @@ from conftest import PROJECT_DIR, built, require_real_csv, run_dbt
 from student_personas import synthetic
 from student_personas.cli import SCORING_SELECTION
 
+pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
+
 
 def score(workdir, path, base_vars=None, **variables):
     return run_dbt(workdir, base_vars=base_vars or {}, extra_args=SCORING_SELECTION,

@@ -10,6 +10,8 @@ import pytest
 
 from conftest import STAGING, built, require_real_csv, run_dbt
 
+pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
+
 
 def reference_rows():
     with open(require_real_csv(), encoding="utf-8", newline="") as handle:

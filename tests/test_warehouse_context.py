@@ -10,6 +10,8 @@ from scipy.stats import chi2_contingency, fisher_exact
 from conftest import require_real_csv, run_dbt
 from student_personas.disclosure import suppress_small_cells
 
+pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
+
 PROTECTED = ["Gender", "Ethnicity", "Socioeconomic_Status", "Parental_Education_Level", "Disability_Status"]
 
 

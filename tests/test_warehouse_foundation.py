@@ -7,6 +7,8 @@ import pytest
 
 from conftest import PROJECT_DIR, STAGING, built, run_dbt
 
+pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
+
 PROTECTED = ["Gender", "Ethnicity", "Socioeconomic_Status", "Parental_Education_Level", "Disability_Status"]
 
 

@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
+
 K = 10
 
 

@@ -8,6 +8,8 @@ from sklearn.metrics import adjusted_rand_score
 from conftest import OVERRIDDEN_PERSONA, PROJECT_DIR, copy_project, run_dbt
 from student_personas import naming
 
+pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
+
 PERSONA_TABLES = ["model_selection", "student_factors", "factor_loadings", "factors", "svd_comparison",
                   "persona_assignments", "persona_profiles", "persona_stability", "persona_summary"]
 
