@@ -56,7 +56,8 @@ def new_batch(fitted, tmp_path_factory):
     edit_rows(path, [(1, "Past_Academic_Performance", "Excellent"),  # a level the model never saw
                      (2, "GPA", "9"),  # outside the fitted model's range rule
                      (3, "Attendance_Rate", ""),  # missing: filled with the stored median
-                     (4, "Gender", "")])  # protected attributes are not needed to score
+                     (4, "Gender", ""),  # protected attributes are not needed to score
+                     (5, "Library_Usage_Hours", "100")])  # allowed, but far outside what the model was fitted on
     vars_of_another_file = {**shapes.dropout_vars(PROJECT_DIR), "students_path": None, "codebook_path": None}
     run = built(score(fitted.database.parent, path, base_vars=vars_of_another_file, score_term_label="2025-spring"))
     # main_scoring holds the latest scoring run's staging tables: read what this batch needs now.
@@ -93,6 +94,10 @@ def test_new_students_are_scored_with_the_stored_state_and_bad_rows_quarantined(
                                "and model_version = ?", [version])
     assert filled == stored_median
     assert run.scalar("select sum(values_imputed) from scored_students where batch_id = ?", [batch]) == 1
+    # Never silently clamped: the value beyond the fitted cohort's is clipped and flagged on the student.
+    flagged = run.query("select values_clipped, values_outside_fitted_range from scored_students "
+                        "where batch_id = ? and (values_clipped > 0 or values_outside_fitted_range > 0)", [batch])
+    assert flagged == [(1, 0)]
     names = dict(run.query("select persona_id, persona_name from persona_model_personas"))
     for persona_id, persona_name, model_version in run.query(
             "select distinct persona_id, persona_name, model_version from scored_students where batch_id = ?", [batch]):

@@ -1,28 +1,110 @@
-"""Staging through dbt: every row of a messy export is either a valid record or quarantined with a reason
-naming the column and row; missing values are filled by policy, not rejected; nothing is lost.
+"""The bad-input suite: every kind of messy export ends in a clear message naming the column (and row) before
+anything is built, or in quarantine with a reason. No row is ever silently lost.
 
-Row-level cases share one build of the staging subgraph on the reference file with one defect per row.
+File-level cases call the preflight directly (no dbt, milliseconds); row-level cases share one build of the
+staging subgraph on the reference file with one defect per row.
 """
 
-import csv
+import gzip
 
+import duckdb
 import pytest
 
+import shapes
 from conftest import STAGING, built, require_real_csv, run_dbt
+from test_preflight import (  # noqa: F401 - files is a fixture
+    builtin, config, files, load, prepare, problems_of, reference_rows, write_csv)
 
-pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
-
-
-def reference_rows():
-    with open(require_real_csv(), encoding="utf-8", newline="") as handle:
-        return list(csv.reader(handle))
+# ---- file-level: read whole with the options the file needs, or refused with a reason -------------------
 
 
-def write_csv(path, rows):
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
+def test_a_cohort_below_the_real_minimum_is_stopped_up_front(tmp_path):
+    path = write_csv(tmp_path / "few.csv", reference_rows()[:13])
+    found = problems_of(builtin(students_path=str(path)), tmp_path)
+    assert any("needs at least 51 students" in p and "has 12 rows" in p for p in found)
 
+
+def test_range_rules_on_text_dates_and_empty_columns_say_what_the_column_holds(tmp_path):
+    rows = [["id", "enrolled_on", "notes", "blank", "score"]]
+    rows += [[str(i), f"2024-03-{1 + i % 28:02d}", "text", "", str(i)] for i in range(80)]
+    found = problems_of(config(students_path=str(write_csv(tmp_path / "r.csv", rows)), id_column="id",
+                               range_rules={"enrolled_on": [0, 1], "notes": [0, 1], "blank": [0, 1]}), tmp_path)
+    text = "\n".join(found)
+    assert "'enrolled_on', but 0 of its 80 values are numbers: it holds dates (e.g. '2024-03-01')" in text
+    assert "'notes', but 0 of its 80 values are numbers: it holds text such as 'text'" in text
+    assert "range_rules has a rule for 'blank', which is empty in the file" in text
+
+def test_semicolons_and_decimal_commas_are_detected(files, tmp_path):
+    plan = prepare(config(**shapes.dropout_vars(files)), tmp_path)
+    assert plan.facts["decimal_separator"] == ","
+    assert any("numbers use a decimal comma" in notice for notice in plan.notices)
+    connection = load(plan, tmp_path)
+    assert connection.execute("select count(*) from inputs.students").fetchone()[0] == 1500
+    assert connection.execute("select records_counted from inputs.input_files").fetchone()[0] == 1500
+
+
+def test_rows_whose_id_starts_with_a_hash_are_kept(tmp_path):
+    rows = reference_rows()
+    for row in rows[1:21]:
+        row[0] = "#" + row[0]
+    plan = prepare(builtin(students_path=str(write_csv(tmp_path / "hash.csv", rows))), tmp_path)
+    connection = load(plan, tmp_path)
+    assert connection.execute("select count(*) from inputs.students").fetchone()[0] == 1000
+    assert connection.execute("select count(*) from inputs.students where Student_ID like '#%'").fetchone()[0] == 20
+
+
+@pytest.mark.parametrize("variant", ["cp1252", "utf-16", "gzip_named_csv", "bom_crlf", "trailing_delimiter"])
+
+def test_exports_in_other_encodings_and_wrappers_are_read_whole(tmp_path, variant):
+    rows = reference_rows()
+    rows[1][rows[0].index("Ethnicity")] = "Andalucía ‘A’"
+    path = tmp_path / "students.csv"
+    text = "\r\n".join(",".join(f'"{c}"' if "," in c else c for c in row) for row in rows) + "\r\n"
+    if variant == "cp1252":
+        path.write_bytes(text.encode("cp1252"))
+    elif variant == "utf-16":
+        path.write_bytes(text.encode("utf-16"))
+    elif variant == "gzip_named_csv":
+        path.write_bytes(gzip.compress(text.encode("utf-8")))
+    elif variant == "bom_crlf":
+        path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    else:
+        path.write_text("\n".join(",".join(row) + "," for row in rows) + "\n", encoding="utf-8")
+    plan = prepare(builtin(students_path=str(path)), tmp_path)
+    connection = load(plan, tmp_path)
+    assert connection.execute("select count(*) from inputs.students").fetchone()[0] == 1000
+    assert connection.execute("select Ethnicity from inputs.students where source_row_number = 1").fetchone()[0] \
+        == "Andalucía ‘A’"
+    columns = [row[0] for row in connection.execute("describe inputs.students").fetchall()]
+    assert columns[0] == "source_row_number" and columns[1] == "Student_ID" and len(columns) == 24
+    if variant == "gzip_named_csv":
+        assert any("gzip-compressed" in notice for notice in plan.notices)
+    if variant == "trailing_delimiter":
+        assert any("the empty last column is ignored" in notice for notice in plan.notices)
+
+
+@pytest.mark.parametrize("content, message", [
+    ("", "is empty (no header and no rows)"),
+    ("Student_ID,GPA,Dropout_Risk\n", "has a header (Student_ID, GPA, Dropout_Risk) but no data rows"),
+    ("Student_ID,GPA,GPA\n1,2,3\n", "the header names these columns more than once: GPA"),
+    ("PK\x03\x04rest", "is a zip archive or an Excel workbook"),
+])
+
+def test_unreadable_files_say_why(tmp_path, content, message):
+    path = tmp_path / "input.csv"
+    path.write_text(content, encoding="utf-8")
+    found = problems_of(config(students_path=str(path)), tmp_path)
+    assert any(message in p for p in found)
+
+
+def test_parquet_input_loads_every_row(tmp_path):
+    path = tmp_path / "students.parquet"
+    duckdb.sql(f"copy (select * from read_csv('{require_real_csv()}')) to '{path}' (format parquet)")
+    connection = load(prepare(builtin(students_path=str(path)), tmp_path), tmp_path)
+    assert connection.execute("select count(*), count(distinct Student_ID) from inputs.students").fetchone() == (1000, 1000)
+
+
+# ---- row-level: quarantined with a reason naming the column, or filled by policy ------------------------
 
 ROW_DEFECTS = {
     # case id: (data row, column, new value, expected check, text the reason must contain)
@@ -63,7 +145,10 @@ def defects(tmp_path_factory):
                          extra_args=STAGING))
 
 
+@pytest.mark.dbt
+
 @pytest.mark.parametrize("case", sorted(ROW_DEFECTS))
+
 def test_row_defect_is_quarantined_with_a_reason(defects, case):
     row, column, _, check, text = ROW_DEFECTS[case]
     rejected = defects.query("select column_name, check_name, reason from student_rejects where source_row_number = ?", [row])
@@ -73,12 +158,16 @@ def test_row_defect_is_quarantined_with_a_reason(defects, case):
     assert text in reason
 
 
+@pytest.mark.dbt
+
 def test_conflicting_duplicate_ids_reject_every_copy_and_exact_copies_keep_the_first(defects):
     assert sorted(defects.query("select source_row_number, check_name from student_rejects "
                                 "where source_row_number in (20, 21, 30, 31)")) == [
         (20, "conflicting_duplicate_id"), (21, "conflicting_duplicate_id"), (31, "duplicate_row")]
     assert defects.scalar("select count(*) from int_student_records where source_row_number = 30") == 1
 
+
+@pytest.mark.dbt
 
 def test_every_row_is_accounted_for_including_ids_starting_with_a_hash(defects):
     valid = defects.scalar("select count(*) from int_student_records")
@@ -89,6 +178,8 @@ def test_every_row_is_accounted_for_including_ids_starting_with_a_hash(defects):
     assert defects.scalar("select count(*) from int_student_records where student_id like '#%'") == 20
 
 
+@pytest.mark.dbt
+
 def test_text_is_normalised_and_case_variants_merged(defects):
     groups = dict(defects.query("select source_row_number, Gender from stg_students where source_row_number in (42, 43)"))
     assert groups == {42: "Female", 43: "Female"}
@@ -98,6 +189,8 @@ def test_text_is_normalised_and_case_variants_merged(defects):
     assert merged == [("4 spellings read as 3 values (case ignored)", 1)]
     assert defects.scalar("select label_value from stg_students where source_row_number = 41") == 1
 
+
+@pytest.mark.dbt
 
 def test_missing_feature_values_are_filled_and_counted(defects):
     filled = defects.query(
@@ -115,6 +208,8 @@ def test_missing_feature_values_are_filled_and_counted(defects):
                           "and column_name = 'Attendance_Rate'") == 1
 
 
+@pytest.mark.dbt
+
 def test_a_build_never_succeeds_after_rejecting_more_than_the_budget(tmp_path):
     rows = reference_rows()
     column = rows[0].index("GPA")
@@ -130,6 +225,8 @@ def test_a_build_never_succeeds_after_rejecting_more_than_the_budget(tmp_path):
     assert tolerated.returncode == 0, tolerated.output[-3000:]
     assert "WARNING 80 of 1000 rows (8.0%) are rejected" in tolerated.output
 
+
+@pytest.mark.dbt
 
 def test_configuration_problems_stop_the_build_before_any_model(tmp_path):
     run = run_dbt(tmp_path / "wh", variables={"students_path": str(require_real_csv()), "id_column": "student_ID",
