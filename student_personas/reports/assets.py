@@ -53,15 +53,18 @@ def _script(name: str, source: str) -> Markup:
 @lru_cache(maxsize=1)
 def library_scripts() -> Markup:
     """The three library builds as inline ``<script>`` elements, in load order (read once per process)."""
-    scripts = []
-    for library in LIBRARIES:
-        source = library.path.read_bytes()
-        digest = hashlib.sha256(source).hexdigest()
-        if digest != library.sha256:
-            raise ValueError(f"{library.path} is not the pinned {library.package} {library.version} build "
-                             f"(SHA-256 {digest}, expected {library.sha256})")
-        scripts.append(_script(f"{library.package}@{library.version}", source.decode("utf-8")))
-    return Markup("").join(scripts)
+    return Markup("").join(_script(f"{library.package}@{library.version}", read_library(library))
+                           for library in LIBRARIES)
+
+
+def read_library(library: VendoredLibrary) -> str:
+    """The library's source, after checking it is the pinned build (an error naming the file if not)."""
+    source = library.path.read_bytes()
+    digest = hashlib.sha256(source).hexdigest()
+    if digest != library.sha256:
+        raise ValueError(f"{library.path} is not the pinned {library.package} {library.version} build "
+                         f"(SHA-256 {digest}, expected {library.sha256})")
+    return source.decode("utf-8")
 
 
 @lru_cache(maxsize=1)

@@ -50,7 +50,7 @@ CONFIG = {
     "font": FONT,
     "background": "#ffffff",
     "view": {"stroke": None},
-    "title": {"fontSize": 13, "fontWeight": 650, "anchor": "start", "color": TEXT, "offset": 8},
+    "title": {"fontSize": 13, "fontWeight": 600, "anchor": "start", "color": TEXT, "offset": 8},
     "axis": {"labelFontSize": 11, "titleFontSize": 11.5, "titleFontWeight": 600, "labelColor": TEXT,
              "titleColor": TEXT, "gridColor": GRID, "domainColor": "#9aa5b1", "tickColor": "#9aa5b1",
              "labelLimit": LABEL_LIMIT, "titleLimit": 0},
@@ -290,13 +290,14 @@ def scatter(x: Sequence[float], y: Sequence[float], *, slope: float | None, inte
     finite = [value for value in x if value is not None and math.isfinite(value)]
     if finite and slope is not None and intercept is not None and math.isfinite(slope) and math.isfinite(intercept):
         equation = f"y = {slope:.4g} x {intercept:+.4g}"
-        line = [{"x": min(finite), "y": slope * min(finite) + intercept, "line": equation},
-                {"x": max(finite), "y": slope * max(finite) + intercept, "line": equation}]
+        line = [{"x": min(finite), "y": slope * min(finite) + intercept, "line": equation, "series": "least-squares line"},
+                {"x": max(finite), "y": slope * max(finite) + intercept, "line": equation, "series": "least-squares line"}]
         layers.append({
             "data": {"values": line},
             "mark": {"type": "line", "strokeWidth": 2.2},
             "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"},
-                         "color": {"datum": "least-squares line", "scale": {"range": [ACCENT]},
+                         "color": {"field": "series", "type": "nominal", "scale": {"domain": ["least-squares line"],
+                                                                                    "range": [ACCENT]},
                                    "legend": {"title": None, "orient": "top-left"}},
                          "tooltip": [{"field": "line", "title": "least-squares line"}]}})
     return _spec(title, {"width": "container", "height": 260, "layer": layers})
@@ -428,7 +429,7 @@ def profile_bars(labels: Sequence[str], values: Sequence[float | None], *, limit
                                       {"field": "value", "type": "quantitative", "title": "difference (SD)",
                                        "format": "+.3f"}]}},
             {"mark": {"type": "rule", "color": TEXT, "strokeDash": [4, 3]},
-             "encoding": {"x": {"datum": 0}, "y": None}},
+             "encoding": {"x": {"datum": 0}}},
         ],
     }, persona=persona_id is not None)
 
@@ -471,15 +472,15 @@ def intervals(labels: Sequence[str], rates: Sequence[float | None], lower: Seque
          "encoding": {"x": {"datum": 0, **x}, "text": {"field": "note"}, "tooltip": tooltip, "opacity": opacity}},
     ]
     order = list(dict.fromkeys(row["label"] for row in data))
-    spec_body = {"width": "container", "height": {"step": 26}, "data": {"values": data},
-                 "encoding": {"y": {"field": "label", "type": "nominal", "sort": order, "title": None,
-                                    "scale": {"domain": order}}},
-                 "layer": layers}
+    y = {"field": "label", "type": "nominal", "sort": order, "title": None, "scale": {"domain": order}}
+    for layer in layers:
+        layer["encoding"]["y"] = y
+    spec_body = {"width": "container", "height": {"step": 26}, "data": {"values": data}, "layer": layers}
     if reference is not None:
         spec_body["layer"].append({
             "data": {"values": [{"reference": reference, "label": reference_label}]},
             "mark": {"type": "rule", "color": ACCENT, "strokeDash": [5, 4], "strokeWidth": 1.4},
-            "encoding": {"x": {"field": "reference", **x}, "y": None,
+            "encoding": {"x": {"field": "reference", **x},
                          "tooltip": [{"field": "label", "title": "reference"}]}})
         spec_body["layer"].append({
             "data": {"values": [{"reference": reference, "label": reference_label}]},
@@ -549,7 +550,8 @@ def dot_comparison(labels: Sequence[str], series: Sequence[tuple[str, Sequence[f
             {"data": {"values": [{"x": 0, "label": reference_label}]},
              "mark": {"type": "rule", "strokeDash": [4, 3]},
              "encoding": {"x": {"field": "x", **x},
-                          "color": {"datum": reference_label, "scale": {"range": [TEXT]}, "legend": {"title": None}},
+                          "color": {"field": "label", "type": "nominal", "title": None,
+                                    "scale": {"domain": [reference_label], "range": [TEXT]}},
                           "tooltip": [{"field": "label", "title": "reference"}]}},
             {"data": {"values": [dot for dot in dots if dot["drawn"] is not None]},
              "mark": {"type": "point", "filled": True, "size": 70},
