@@ -348,7 +348,7 @@ def test_wide_inputs_get_stepped_axes_turned_headers_and_wrapped_titles():
     spec = charts.heatmap(cells, names, names, title="Pearson correlation of numeric features",
                           colorbar_label="Pearson r")
     axis = spec["encoding"]["x"]["axis"]
-    assert axis["labelAngle"] == -45 and spec["width"]["step"] >= 18 and spec["height"]["step"] >= 14
+    assert axis["labelAngle"] == -45 and spec["width"]["step"] >= 20 and spec["height"]["step"] >= 14
     assert axis["labelLimit"] >= charts._text_width(names)  # no header is cut
     bars = charts.bars([f"Level {i} of a coded category" for i in range(40)], list(range(40)), title="x",
                        x_label="students")
