@@ -811,6 +811,7 @@ def shown_rows(page, table: str) -> list[list[str]]:
 def test_a_table_filtered_by_persona_shows_only_its_rows_and_sorts_by_value(builtin_build, context_in_browser):
     page, problems = context_in_browser
     table = table_id(page, "Persona", "Tier", "Students")
+    page.evaluate("id => document.getElementById(id).closest('details').open = true", table)
     every_row = shown_rows(page, table)
     persona = builtin_build.scalar("select display_name from persona_summary where persona_id = 2")
     tools = f'.table-tools[data-table="{table}"]'
@@ -826,7 +827,6 @@ def test_a_table_filtered_by_persona_shows_only_its_rows_and_sorts_by_value(buil
     page.select_option(f'{tools} select[data-filter-column="1"]', "")
     assert len(shown_rows(page, table)) == len(every_row)
 
-    page.evaluate("id => document.getElementById(id).closest('details').open = true", table)
     page.click(f"#{table} thead th:nth-child(4) button.sort")  # share of persona, ascending
     shares = [float(row[3].rstrip("%")) for row in shown_rows(page, table) if row[3] != "—"]
     assert shares == sorted(shares) and len(shares) > 3

@@ -1,7 +1,9 @@
 {#-
   Centre and spread of every numeric feature column over the clean students, in file order: what the
-  data-quality page's distribution table shows, so a BI tool reads the same figures.
+  data-quality page's distribution table shows, so a BI tool reads the same figures. One aggregate per
+  column of the wide stg_students (about half the time of grouping the long form at a million students).
 -#}
+{%- set numeric_columns = columns_with(column_roles(), 'feature', 'numeric') %}
 
 with column_roles as (
 
@@ -19,25 +21,33 @@ encoding as (
 
 ),
 
-numeric_values as (
+students as (
 
-    select source_column, value from {{ ref('int_student_numeric_values') }}
+    select * from {{ ref('stg_students') }}
 
 ),
 
 statistics as (
 
+    {%- for column in numeric_columns %}
+    {%- set value = sql_identifier(column) ~ '::double' %}
     select
-        source_column,
-        count(value) as n_students,
-        {{ exact_mean('value') }} as mean,
-        sqrt({{ exact_var_pop('value') }} * count(value) / nullif(count(value) - 1, 0)) as standard_deviation,
-        min(value) as minimum,
-        median(value) as median,
-        max(value) as maximum,
-        count(distinct value) as n_distinct
-    from numeric_values
-    group by source_column
+        {{ sql_string(column) }} as source_column,
+        count({{ value }}) as n_students,
+        {{ exact_mean(value) }} as mean,
+        sqrt({{ exact_var_pop(value) }} * count({{ value }}) / nullif(count({{ value }}) - 1, 0)) as standard_deviation,
+        min({{ value }}) as minimum,
+        median({{ value }}) as median,
+        max({{ value }}) as maximum,
+        count(distinct {{ value }}) as n_distinct
+    from students
+    {{ "union all" if not loop.last }}
+    {%- else %}
+    select null::varchar as source_column, null::bigint as n_students, null::double as mean,
+        null::double as standard_deviation, null::double as minimum, null::double as median, null::double as maximum,
+        null::bigint as n_distinct
+    where false
+    {%- endfor %}
 
 ),
 
