@@ -225,6 +225,19 @@ def test_distributions_and_fits_are_the_marts(builtin_build, builtin_page):
         [row.y_column, row.x_column, format_value(row.n_students, "count")] for row in fits.itertuples()]
 
 
+def test_without_configured_pairs_the_strongest_correlations_are_drawn(edited_build):
+    fits = edited_build.frame("select * from feature_bivariate_fits order by pair_order")
+    strongest = edited_build.query("select x_column, y_column, pearson_r from feature_correlations "
+                                   "where strength_rank <= 4 order by strength_rank")
+    assert fits.selection.eq("strongest").all() and fits.is_drawable.all()
+    assert list(zip(fits.x_column, fits.y_column, fits.pearson_r)) == strongest
+    html = page_html(edited_build)
+    for row in fits.itertuples():
+        spec = chart_spec(html, f"{row.y_column} vs {row.x_column}")
+        line = spec["layer"][1]["data"]["values"]
+        assert line[0]["y"] == pytest.approx(row.slope * line[0]["x"] + row.intercept)
+
+
 def test_report_pages_table_lists_what_was_written(builtin_build):
     listing = {page: row for page, *row in builtin_build.query(
         "select page, path, bytes, n_charts, n_tables from report_pages")}
