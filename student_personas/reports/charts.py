@@ -321,7 +321,7 @@ def sweep(x: Sequence[float], series: Sequence[tuple[str, Sequence[float], Seque
     labels = [label for label, _, _ in series]
     y_scale = {"type": "log"} if log_y else {"zero": False}
     x_encoding = {"field": "x", "type": "quantitative", "title": x_label,
-                  "axis": {"values": list(x), "format": "~g"}, "scale": {"nice": False, "padding": 12}}
+                  "axis": {"values": list(x), "format": "~g"}, "scale": {"nice": False, "padding": 12, "zero": False}}
     color = {"field": "series", "type": "nominal", "sort": labels, "title": None,
              "scale": {"domain": labels, "range": GROUP_COLORS[:len(labels)]}, "legend": {"columns": 1}}
     tooltip = [{"field": "series", "title": "series"}, {"field": "x", "title": x_label},
