@@ -2,10 +2,10 @@
 
 Renders the report pages from an already built warehouse, outside dbt, with the settings of the build
 that produced it (the report_settings of report_pages in that build's target/manifest.json). Per page it
-times the page's queries, its template (charts left as placeholders) and drawing its charts in this
-process; then the whole site as the model renders it, the charts of every page drawn together in
-worker processes. Pages are written to a temporary folder. `--profile PAGE` prints the functions where
-that page's chart drawing spends its time (cProfile).
+times the page's queries and its template (which writes every chart's Vega-Lite spec; the reader's browser
+draws them), and the page's size; then the whole site as the model renders it. Pages are written to a
+temporary folder. `--profile PAGE` prints the functions where that page's template spends its time
+(cProfile).
 
     .venv/bin/python benchmarks/reports.py                                   # warehouse.duckdb, target/
     PERSONAS_DB=/tmp/r1m/warehouse.duckdb .venv/bin/dbt build --target-path /tmp/r1m/target \\
@@ -22,7 +22,6 @@ import cProfile
 import json
 import os
 import pstats
-import resource
 import sys
 import tempfile
 import time
@@ -34,7 +33,6 @@ import duckdb
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 from student_personas import sql_functions  # noqa: E402
-from student_personas.reports.charts import draw_charts  # noqa: E402
 from student_personas.reports.pages import (  # noqa: E402
     discover_pages,
     input_views,
@@ -55,7 +53,7 @@ def report_settings(target: Path) -> dict:
 
 
 def time_pages(connection, relations: dict, settings: dict, profile: str | None) -> list[dict]:
-    """Per page: seconds in its queries, its template and drawing its charts in this process."""
+    """Per page: seconds in its queries and its template (charts written as specs), charts and size."""
     environment = page_environment(TEMPLATES_DIR)
     rows = []
     with input_views(connection, relations):
@@ -63,31 +61,21 @@ def time_pages(connection, relations: dict, settings: dict, profile: str | None)
             started = time.perf_counter()
             results = run_queries(connection, page, relations, settings)
             queried = time.perf_counter()
-            rendered = render_template(environment, page.template_name, page.name, {
-                "q": results, "settings": settings, "report": {"rendered_at": "", "data_source": ""},
-                "source_tables": []})
-            templated, cpu_before = time.perf_counter(), time.process_time()
             profiler = cProfile.Profile() if page.name == profile else None
             if profiler:
                 profiler.enable()
-            svgs = draw_charts(rendered.charts)
+            rendered = render_template(environment, page.template_name, page.name, {
+                "q": results, "settings": settings, "report": {"rendered_at": "", "data_source": ""},
+                "source_tables": []})
             if profiler:
                 profiler.disable()
-            drawn, cpu = time.perf_counter(), time.process_time() - cpu_before
-            html = rendered.with_charts(svgs).html
+            templated = time.perf_counter()
             rows.append({"page": page.name, "queries_s": round(queried - started, 2),
-                         "template_s": round(templated - queried, 2), "charts_s": round(drawn - templated, 2),
-                         "charts_cpu_s": round(cpu, 2),
-                         "charts": rendered.n_charts, "kib": round(len(html.encode("utf-8")) / 1024)})
+                         "template_s": round(templated - queried, 2), "charts": rendered.n_charts,
+                         "kib": round(len(rendered.html.encode("utf-8")) / 1024)})
             if profiler:
                 pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
     return rows
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and of its finished children (the chart workers)."""
-    return sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
-               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 
 
 def main(argv=None) -> int:
@@ -95,9 +83,7 @@ def main(argv=None) -> int:
     parser.add_argument("--warehouse", type=Path, default=PROJECT_DIR / "warehouse.duckdb")
     parser.add_argument("--target", type=Path, default=PROJECT_DIR / "target",
                         help="target folder of the build that wrote the warehouse (for its report settings)")
-    parser.add_argument("--processes", type=int, default=len(os.sched_getaffinity(0)),
-                        help="worker processes drawing the site's charts (default: the usable cores)")
-    parser.add_argument("--profile", metavar="PAGE", help="print a cProfile of drawing this page's charts")
+    parser.add_argument("--profile", metavar="PAGE", help="print a cProfile of this page's template")
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "benchmarks" / "out" / "reports.json")
     args = parser.parse_args(argv)
     load = os.getloadavg()[0]
@@ -108,20 +94,20 @@ def main(argv=None) -> int:
         tables = set().union(*(referenced_tables(page) for page in discover_pages(TEMPLATES_DIR)))
         relations = {table: connection.table(table) for table in sorted(tables)}
         pages = time_pages(connection, relations, settings, args.profile)
-        started, cpu_before = time.perf_counter(), cpu_seconds()
-        render_site(connection, relations, settings, TEMPLATES_DIR, datetime.now(timezone.utc), args.processes)
-        site, site_cpu = time.perf_counter() - started, cpu_seconds() - cpu_before
+        started, cpu_before = time.perf_counter(), time.process_time()
+        render_site(connection, relations, settings, TEMPLATES_DIR, datetime.now(timezone.utc))
+        site, site_cpu = time.perf_counter() - started, time.process_time() - cpu_before
     students = duckdb.connect(str(args.warehouse), read_only=True).execute(
         "select count(*) from stg_students").fetchall()[0][0]
     print(f"{students:,} students, load average {load:.1f} before")
-    print(f"{'page':18} {'queries s':>9} {'template s':>10} {'charts s':>9} {'(CPU s)':>8} {'charts':>6} {'KiB':>6}")
+    print(f"{'page':18} {'queries s':>9} {'template s':>10} {'charts':>6} {'KiB':>6}")
     for row in pages:
-        print(f"{row['page']:18} {row['queries_s']:9.2f} {row['template_s']:10.2f} {row['charts_s']:9.2f} "
-              f"{row['charts_cpu_s']:8.2f} {row['charts']:6d} {row['kib']:6,d}")
-    print(f"whole site, charts drawn in {args.processes} process(es): {site:.2f} s ({site_cpu:.2f} CPU s)")
+        print(f"{row['page']:18} {row['queries_s']:9.2f} {row['template_s']:10.2f} {row['charts']:6d} "
+              f"{row['kib']:6,d}")
+    print(f"whole site: {site:.2f} s ({site_cpu:.2f} CPU s)")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"students": students, "load_average_before": round(load, 2), "pages": pages,
-                                    "processes": args.processes, "site_seconds": round(site, 2),
+                                    "site_seconds": round(site, 2),
                                     "site_cpu_seconds": round(site_cpu, 2)}, indent=2))
     return 0
 

@@ -27,5 +27,16 @@ def model(dbt, session):
         "fairness_composition": dbt.ref("fairness_composition_published"),
         "fairness_flag_parity": dbt.ref("fairness_flag_parity_published"),
         "context_tier_counts": dbt.ref("context_tier_counts_published"),
+        "feature_statistics": dbt.ref("feature_statistics"),
+        "feature_distributions": dbt.ref("feature_distributions"),
+        "feature_correlations": dbt.ref("feature_correlations"),
+        "feature_bivariate_fits": dbt.ref("feature_bivariate_fits"),
+        "persona_distinguishing_features": dbt.ref("persona_distinguishing_features"),
+        "student_personas_flat": dbt.ref("student_personas_flat"),
     }
-    return exports.write_exports(relations, Path(settings["exports_dir"]), settings["hyper"])
+    # Who a file is for: "staff" files hold one row per student (for staff inside the institution, never
+    # published); "published" files are aggregates, small cells withheld. The manifest records it per file.
+    student_level = {"persona_assignments", "student_factors", "students_like_me", "peer_profiles",
+                     "student_context_indicator", "student_personas_flat"}
+    audiences = {name: "staff" if name in student_level else "published" for name in relations}
+    return exports.write_exports(relations, Path(settings["exports_dir"]), settings["hyper"], audiences)

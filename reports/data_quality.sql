@@ -3,8 +3,10 @@
 -- {{ ref('table') }} reads a warehouse table handed over by python_models/report_pages.py;
 -- {{ query('name') }} reads an earlier query of this file, rows('name') its result; settings holds the
 -- report settings (dbt vars). Column names are never written here: they come from stg_column_roles and
--- feature_encoding. Queries over many columns are written out per column with rows(): reading the wide
--- stg_students column by column is much faster at a million students than grouping the long form by id.
+-- the feature_* marts. The statistics shown (distributions, correlations, fits) are computed in those
+-- marts; these queries select, filter and order them. Queries over many columns are written out per
+-- column with rows(): reading the wide stg_students column by column is much faster at a million students
+-- than grouping the long form by id.
 
 -- name: volumes
 -- One row: volumes, duplicates and the feature count, straight from data_quality_summary.
@@ -69,83 +71,17 @@ left join {{ query('column_positions') }} as positions using (column_name)
 where summary.check_name in ('constant_column', 'excluded_feature')
 order by positions.column_position, summary.check_name, summary.detail
 
--- name: numeric_columns
--- Numeric feature columns in file order, with the range the encoding learned from the clean rows.
-select encoding.source_column, positions.column_position, encoding.min_value, encoding.max_value, encoding.is_used
-from {{ ref('feature_encoding') }} as encoding
-inner join {{ query('column_positions') }} as positions on positions.column_name = encoding.source_column
-where encoding.feature_kind = 'numeric'
-
 -- name: numeric_summary
-select
-    numeric_columns.source_column,
-    count(*) as n_students,
-    avg(numeric_values.value) as mean,
-    stddev_samp(numeric_values.value) as standard_deviation,
-    min(numeric_values.value) as minimum,
-    median(numeric_values.value) as median,
-    max(numeric_values.value) as maximum
-from {{ query('numeric_columns') }} as numeric_columns
-inner join {{ ref('int_student_numeric_values') }} as numeric_values using (source_column)
-group by numeric_columns.source_column, numeric_columns.column_position
-order by numeric_columns.column_position
-
--- name: numeric_bin_counts
--- Bins per numeric column: at most 30, one per value when a column has fewer distinct values.
-{% for column in rows('numeric_columns') %}
-select {{ column.source_column | sql_string }} as source_column,
-    least(count(distinct {{ column.source_column | sql_identifier }}), 30) as n_bins
-from (select * from {{ ref('stg_students') }} where passed_validation)
-{{ "union all" if not loop.last }}
-{% else %}
-select null::varchar as source_column, null::bigint as n_bins where false
-{% endfor %}
+-- Centre and spread of each numeric feature column, in file order (feature_statistics).
+select source_column, n_students, mean, standard_deviation, minimum, median, maximum
+from {{ ref('feature_statistics') }}
+order by column_position
 
 -- name: numeric_histograms
--- Histogram bins counted in SQL, so the page costs the same for any number of students. At most 30
--- equal-width bins between the column's min and max; a column with fewer distinct values gets one bin
--- per value, and a constant column one bin of width 1.
-with bin_counts as (
-
-    select * from {{ query('numeric_bin_counts') }}
-
-),
-
-bin_layout as (
-
-    select
-        numeric_columns.source_column,
-        numeric_columns.column_position,
-        numeric_columns.min_value,
-        bin_counts.n_bins,
-        coalesce(nullif(numeric_columns.max_value - numeric_columns.min_value, 0) / bin_counts.n_bins, 1) as bin_width
-    from {{ query('numeric_columns') }} as numeric_columns
-    inner join bin_counts using (source_column)
-
-),
-
-binned as (
-
-    select
-        bin_layout.source_column,
-        bin_layout.column_position,
-        least(floor((numeric_values.value - bin_layout.min_value) / bin_layout.bin_width), bin_layout.n_bins - 1)
-            as bin_index,
-        bin_layout.min_value,
-        bin_layout.bin_width
-    from {{ ref('int_student_numeric_values') }} as numeric_values
-    inner join bin_layout using (source_column)
-
-)
-
-select
-    source_column,
-    bin_index,
-    min_value + bin_index * bin_width as bin_start,
-    min_value + (bin_index + 1) * bin_width as bin_end,
-    count(*) as n_students
-from binned
-group by source_column, column_position, bin_index, min_value, bin_width
+-- Histogram bins counted in the warehouse (feature_distributions), so the page costs the same for any
+-- number of students.
+select source_column, bin_index, bin_start, bin_end, n_students
+from {{ ref('feature_distributions') }}
 order by column_position, bin_index
 
 -- name: shown_columns
@@ -170,7 +106,7 @@ with level_counts as (
     select {{ column.column_name | sql_string }} as column_name,
         coalesce({{ column.column_name | sql_identifier }}::varchar, '(missing)') as level,
         count(*) as n_students
-    from (select * from {{ ref('stg_students') }} where passed_validation)
+    from (select * from {{ ref('int_student_records') }} where is_reference)
     group by level
     {{ "union all" if not loop.last }}
     {% else %}
@@ -194,115 +130,31 @@ order by
     level_counts.n_students desc,
     level_counts.level
 
--- name: correlation_pairs
--- Every unordered pair of numeric features used by the model, in file order.
-with used_columns as (
-
-    select source_column, column_position from {{ query('numeric_columns') }} where is_used
-
-)
-
-select
-    x_columns.source_column as x_column,
-    y_columns.source_column as y_column,
-    row_number() over (order by x_columns.column_position, y_columns.column_position) as pair_index
-from used_columns as x_columns
-inner join used_columns as y_columns on x_columns.column_position < y_columns.column_position
+-- name: correlations
+-- Pearson r and Spearman ρ of every pair of numeric features used by the model, in file order, with each
+-- pair's rank by strength (feature_correlations).
+select x_column, y_column, n_students, pearson_r, pearson_p, spearman_rho, spearman_p, strength_rank
+from {{ ref('feature_correlations') }}
+where is_used
 order by pair_index
 
--- name: correlations
--- Pearson r of every pair on all clean students, with each pair's rank by strength (|r|, strongest first).
-with coefficients as (
-
-    {% for pair in rows('correlation_pairs') %}
-    select {{ pair.pair_index }} as pair_index,
-        regr_count({{ pair.y_column | sql_identifier }}, {{ pair.x_column | sql_identifier }}) as n_students,
-        corr({{ pair.y_column | sql_identifier }}, {{ pair.x_column | sql_identifier }}) as pearson_r
-    from (select * from {{ ref('stg_students') }} where passed_validation)
-    {{ "union all" if not loop.last }}
-    {% else %}
-    select null::bigint as pair_index, null::bigint as n_students, null::double as pearson_r where false
-    {% endfor %}
-
-)
-
-select
-    pairs.x_column,
-    pairs.y_column,
-    coefficients.n_students,
-    coefficients.pearson_r,
-    row_number() over (order by abs(coefficients.pearson_r) desc nulls last, pairs.pair_index) as strength_rank
-from {{ query('correlation_pairs') }} as pairs
-inner join coefficients using (pair_index)
-order by pairs.pair_index
-
 -- name: bivariate_pairs
--- The configured x/y pairs (var report_bivariate_pairs), each marked drawable when both are numeric
--- features of this input, else with a note naming what is missing.
-with requested as (
-
-    select unnest(pairs) as pair, generate_subscripts(pairs, 1) as pair_order
-    from (select from_json({{ settings.bivariate_pairs | tojson | sql_string }}, '[{"x": "varchar", "y": "varchar"}]') as pairs)
-
-),
-
-numeric_names as (
-
-    select list(source_column) as names from {{ query('numeric_columns') }}
-
-)
-
-select
-    requested.pair_order,
-    requested.pair.x as x_column,
-    requested.pair.y as y_column,
-    list_contains(numeric_names.names, requested.pair.x) and list_contains(numeric_names.names, requested.pair.y)
-        as is_drawable,
-    concat_ws(' and ',
-        case when not list_contains(numeric_names.names, requested.pair.x) then requested.pair.x end,
-        case when not list_contains(numeric_names.names, requested.pair.y) then requested.pair.y end
-    ) as missing_columns
-from requested
-cross join numeric_names
-order by requested.pair_order
+-- The pairs drawn as scatter plots (var report_bivariate_pairs, else the strongest), each with its
+-- least-squares line and correlations, or the columns that keep it from being drawn.
+select *
+from {{ ref('feature_bivariate_fits') }}
+order by pair_order
 
 -- name: bivariate_statistics
--- For each drawable pair, over every clean student with both values: Pearson r, Spearman ρ (Pearson r of
--- the average ranks, ties sharing their mean rank, as scipy computes it) and the least-squares line.
-{% for pair in rows('bivariate_pairs') if pair.is_drawable %}
-select
-    {{ pair.pair_order }} as pair_order,
-    {{ pair.x_column | sql_string }} as x_column,
-    {{ pair.y_column | sql_string }} as y_column,
-    count(*) as n,
-    corr(y, x) as pearson_r,
-    corr(y_rank, x_rank) as spearman_rho,
-    regr_slope(y, x) as slope,
-    regr_intercept(y, x) as intercept
-from (
-    select
-        x,
-        y,
-        rank() over (order by x) + (count(*) over (partition by x) - 1) / 2 as x_rank,
-        rank() over (order by y) + (count(*) over (partition by y) - 1) / 2 as y_rank
-    from (
-        select {{ pair.x_column | sql_identifier }} as x, {{ pair.y_column | sql_identifier }} as y
-        from (select * from {{ ref('stg_students') }} where passed_validation)
-    )
-    where x is not null and y is not null
-)
-{{ "union all" if not loop.last }}
-{% else %}
-select null::bigint as pair_order, null::varchar as x_column, null::varchar as y_column, null::bigint as n,
-    null::double as pearson_r, null::double as spearman_rho, null::double as slope, null::double as intercept
-where false
-{% endfor %}
+select *
+from {{ query('bivariate_pairs') }}
+where is_drawable
 order by pair_order
 
 -- name: bivariate_sample
 -- The points each scatter draws: a seeded sample of at most settings.scatter_sample_size students with
 -- both values (ordered by a hash of id and seed, so the same students on every build).
-{% for pair in rows('bivariate_pairs') if pair.is_drawable %}
+{% for pair in rows('bivariate_statistics') %}
 (
     select
         {{ pair.pair_order }} as pair_order,
@@ -310,7 +162,7 @@ order by pair_order
         {{ pair.y_column | sql_string }} as y_column,
         {{ pair.x_column | sql_identifier }} as x,
         {{ pair.y_column | sql_identifier }} as y
-    from (select * from {{ ref('stg_students') }} where passed_validation)
+    from (select * from {{ ref('int_student_records') }} where is_reference)
     where {{ pair.x_column | sql_identifier }} is not null and {{ pair.y_column | sql_identifier }} is not null
     order by hash(student_id || ':' || {{ settings.sample_seed }}), student_id
     limit {{ settings.scatter_sample_size }}

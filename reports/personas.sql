@@ -124,8 +124,7 @@ from {{ ref('persona_assignments') }}
 select
     summary.persona_id,
     summary.persona_name,
-    case when summary.is_stable then summary.persona_name else summary.persona_name || ' (unstable)' end
-        as display_name,
+    summary.display_name,
     summary.n_students,
     summary.share,
     summary.description,
@@ -150,90 +149,41 @@ select column_name as source_column, column_position, allowed_levels
 from {{ ref('stg_column_roles') }}
 
 -- name: distinguishing
--- Each persona's most distinguishing features: contrasts of at least settings.min_contrast cohort SDs
--- (the threshold the names use), at most six, largest first. Levels of categorical columns are shares.
-with ranked as (
-
-    select
-        persona_id,
-        feature,
-        persona_mean,
-        cohort_mean,
-        standardized_difference,
-        case when level is null then 'number' else 'percent' end as value_kind,
-        row_number() over (
-            partition by persona_id order by abs(standardized_difference) desc, feature
-        ) as contrast_rank
-    from {{ ref('persona_profiles') }}
-    where abs(standardized_difference) >= {{ settings.min_contrast }}
-
-)
-
-select * from ranked
-where contrast_rank <= 6
+-- Each persona's most distinguishing features (persona_distinguishing_features): contrasts of at least
+-- settings.min_contrast cohort SDs (the threshold the names use), at most six, largest first. Levels of
+-- categorical columns are shares.
+select persona_id, feature, persona_mean, cohort_mean, standardized_difference, value_kind, contrast_rank
+from {{ ref('persona_distinguishing_features') }}
+where is_distinguishing and contrast_rank <= 6
 order by persona_id, contrast_rank
 
 -- name: radar_spokes
--- The radar's spokes: each persona's six most distinguishing numeric columns (whatever their size, so
--- every persona has a radar), placed around the radar in file order.
-with ranked as (
-
-    select
-        persona_id,
-        source_column,
-        standardized_difference,
-        row_number() over (
-            partition by persona_id order by abs(standardized_difference) desc, source_column
-        ) as contrast_rank
-    from {{ ref('persona_profiles') }}
-    where level is null and standardized_difference is not null
-
-)
-
-select ranked.persona_id, ranked.source_column, ranked.standardized_difference
-from ranked
+-- The profile chart's rows: each persona's six most distinguishing numeric columns (whatever their size,
+-- so every persona has a chart), in file order.
+select features.persona_id, features.source_column, features.standardized_difference
+from {{ ref('persona_distinguishing_features') }} as features
 inner join {{ query('column_positions') }} as positions using (source_column)
-where ranked.contrast_rank <= 6
-order by ranked.persona_id, positions.column_position
+where features.numeric_contrast_rank <= 6
+order by features.persona_id, positions.column_position
 
 -- name: persona_actions
--- Support playbook actions for each persona's contrasts of at least settings.min_contrast SD, largest
--- contrast first. A numeric column is below or above the cohort by the sign of its contrast; an ordered
--- categorical column is "below" when its first declared level is more common in the persona than in
--- the cohort, "above" when its last one is (unordered categories have no direction).
-with directed as (
-
-    select
-        profiles.persona_id,
-        profiles.source_column,
-        profiles.standardized_difference,
-        case
-            when profiles.level is null
-                then case when profiles.standardized_difference < 0 then 'below' else 'above' end
-            when profiles.standardized_difference > 0 and profiles.level = positions.allowed_levels[1] then 'below'
-            when profiles.standardized_difference > 0 and profiles.level = positions.allowed_levels[-1] then 'above'
-        end as direction,
-        case
-            when profiles.level is null then profiles.source_column
-            else format('{} more often {}', profiles.source_column, profiles.level)
-        end as contrast
-    from {{ ref('persona_profiles') }} as profiles
-    inner join {{ query('column_positions') }} as positions using (source_column)
-    where abs(profiles.standardized_difference) >= {{ settings.min_contrast }}
-
-)
-
+-- Support playbook actions for each persona's distinguishing contrasts, matched by column and direction
+-- (persona_distinguishing_features), largest contrast first.
 select
-    directed.persona_id,
-    directed.source_column,
-    directed.direction,
-    directed.contrast,
-    directed.standardized_difference,
+    features.persona_id,
+    features.source_column,
+    features.direction,
+    case
+        when features.level is null then features.source_column
+        else format('{} more often {}', features.source_column, features.level)
+    end as contrast,
+    features.standardized_difference,
     playbook.action,
     playbook.rationale
-from directed
+from {{ ref('persona_distinguishing_features') }} as features
 inner join {{ ref('support_playbook') }} as playbook using (source_column, direction)
-order by directed.persona_id, abs(directed.standardized_difference) desc, directed.source_column, playbook.action
+where features.is_distinguishing
+order by features.persona_id, abs(features.standardized_difference) desc, features.source_column, playbook.action
 
 -- name: factor_space_sample
 -- A seeded uniform sample of at most settings.scatter_sample_size students (ordered by a hash of id and

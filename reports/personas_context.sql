@@ -5,11 +5,9 @@
 
 -- name: personas
 -- Persona names as shown on every page: an unstable persona says so.
-select
-    persona_id,
-    case when is_stable then persona_name else persona_name || ' (unstable)' end as display_name,
-    is_stable
+select persona_id, display_name, is_stable
 from {{ ref('persona_summary') }}
+order by persona_id
 
 -- name: outcome_context
 -- The label's rate in each persona with its Wilson 95% interval and Fisher's exact test against the rest
@@ -108,6 +106,7 @@ order by tier_order
 -- name: tiers_by_persona
 -- Tier × persona, as published: a withheld cell carries its marker ("<10" or "suppressed") for the heatmap.
 select
+    published.persona_id,
     personas.display_name,
     published.tier,
     published.n_students,

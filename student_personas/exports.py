@@ -41,14 +41,23 @@ def _hyper_extract(parquet_files: dict[str, Path], destination: Path, log_dir: P
                 connection.execute_command(f'create table "Extract"."{name}" as (select * from external(\'{literal}\'))')
 
 
-def write_exports(relations: dict, out_dir: Path, with_hyper: bool) -> pa.Table:
+def _narrowest(audiences: dict) -> str | None:
+    """The audience of a file holding tables of all these audiences: staff when any is for staff."""
+    values = set(audiences.values())
+    return "staff" if "staff" in values else (values.pop() if len(values) == 1 else None)
+
+
+def write_exports(relations: dict, out_dir: Path, with_hyper: bool, audiences: dict | None = None) -> pa.Table:
     """Write every relation as Parquet (and all of them into one Hyper extract) under `out_dir`; return a
-    manifest with one row per file."""
+    manifest with one row per file, with its audience (``audiences[name]``, e.g. "published" or "staff";
+    null when not given; the Hyper extract, which holds every table, is for the narrowest audience any of
+    its tables has, "staff" when there is one)."""
+    audiences = audiences or {}
     out_dir = Path(out_dir)
     staging = out_dir / f".staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "parquet").mkdir(parents=True)
-    manifest = {"export_name": [], "format": [], "path": [], "rows": [], "bytes": []}
+    manifest = {"export_name": [], "format": [], "path": [], "rows": [], "bytes": [], "audience": []}
     try:
         staged = {}
         for name, relation in relations.items():
@@ -67,6 +76,7 @@ def write_exports(relations: dict, out_dir: Path, with_hyper: bool) -> pa.Table:
             manifest["path"].append(str(final))
             manifest["rows"].append(rows)
             manifest["bytes"].append(final.stat().st_size)
+            manifest["audience"].append(audiences.get(name))
         if with_hyper:
             final = out_dir / HYPER_FILE
             os.replace(staging / HYPER_FILE, final)
@@ -75,7 +85,9 @@ def write_exports(relations: dict, out_dir: Path, with_hyper: bool) -> pa.Table:
             manifest["path"].append(str(final))
             manifest["rows"].append(sum(rows for _, rows in staged.values()))
             manifest["bytes"].append(final.stat().st_size)
+            manifest["audience"].append(_narrowest(audiences))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return pa.table(manifest, schema=pa.schema([("export_name", pa.string()), ("format", pa.string()),
-                                                ("path", pa.string()), ("rows", pa.int64()), ("bytes", pa.int64())]))
+                                                ("path", pa.string()), ("rows", pa.int64()), ("bytes", pa.int64()),
+                                                ("audience", pa.string())]))

@@ -1,12 +1,15 @@
 """Statistical functions DuckDB lacks, registered as SQL functions on every warehouse connection.
 
-SQL models compute the statistics that are formulas (Wilson intervals, chi-square, Cramér's V) themselves;
-only the distribution tails that need special functions come from scipy through these UDFs.
+SQL models compute the statistics that are formulas (Wilson intervals, chi-square, Cramér's V,
+correlations) themselves; only the distribution tails that need special functions come from scipy through
+these UDFs.
 """
 
 from __future__ import annotations
 
-from scipy.stats import chi2, fisher_exact
+import math
+
+from scipy.stats import chi2, fisher_exact, t
 
 
 def chi_square_p_value(statistic: float, degrees_of_freedom: int) -> float | None:
@@ -26,9 +29,22 @@ def fisher_exact_p_value(a: int, b: int, c: int, d: int) -> float | None:
     return float(fisher_exact([[a, b], [c, d]], alternative="two-sided").pvalue)
 
 
+def correlation_p_value(r: float | None, n: int | None) -> float | None:
+    """Two-sided p-value of a correlation coefficient ``r`` over ``n`` pairs under no association: the
+    t-test with n - 2 degrees of freedom, as scipy's ``pearsonr`` and ``spearmanr`` compute it (a Spearman
+    ρ is Pearson's r of the ranks). None when undefined (fewer than three pairs, or no coefficient)."""
+    if r is None or n is None or n < 3 or not math.isfinite(r):
+        return None
+    if abs(r) >= 1:
+        return 0.0
+    statistic = r * math.sqrt((n - 2) / (1 - r * r))
+    return float(2 * t.sf(abs(statistic), n - 2))
+
+
 SQL_FUNCTIONS = (
     ("chi_square_p_value", chi_square_p_value, ["DOUBLE", "BIGINT"], "DOUBLE"),
     ("fisher_exact_p_value", fisher_exact_p_value, ["BIGINT", "BIGINT", "BIGINT", "BIGINT"], "DOUBLE"),
+    ("correlation_p_value", correlation_p_value, ["DOUBLE", "BIGINT"], "DOUBLE"),
 )
 
 

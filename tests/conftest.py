@@ -114,14 +114,16 @@ STRICT_STABILITY_THRESHOLD = 0.995
 @pytest.fixture(scope="session")
 def edited_build(tmp_path_factory) -> DbtRun:
     """One build of a copy of the project whose seed renames a persona (OVERRIDDEN_PERSONA), run with a strict
-    stability threshold so some personas are unstable: it serves the override and the unstable-marker tests."""
+    stability threshold so some personas are unstable, and without configured scatter pairs: it serves the
+    override, the unstable-marker and the default-scatter tests."""
     workdir = tmp_path_factory.mktemp("edited")
     project = copy_project(workdir / "project")
     persona_id, name = OVERRIDDEN_PERSONA
     (project / "seeds" / "persona_name_overrides.csv").write_text(
         f"persona_id,persona_name\n{persona_id},{name}\n", encoding="utf-8")
+    # No scatter pairs configured: the data-quality page draws the most strongly correlated pairs instead.
     return built(run_dbt(workdir / "wh", project_dir=project,
-                         variables={"stability_threshold": STRICT_STABILITY_THRESHOLD}))
+                         variables={"stability_threshold": STRICT_STABILITY_THRESHOLD, "report_bivariate_pairs": []}))
 
 
 @pytest.fixture(scope="session")

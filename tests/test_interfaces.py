@@ -10,7 +10,8 @@ from conftest import PROJECT_DIR, run_dbt
 
 pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
 
-DYNAMIC_MARTS = {"student_factors", "student_factor_vectors"}  # one column per factor: no fixed contract
+# One column per factor (and, for the flat table, per input feature): no fixed contract.
+DYNAMIC_MARTS = {"student_factors", "student_factor_vectors", "student_personas_flat"}
 RAW_SMALL_CELL_TABLES = {
     "persona_outcome_context", "fairness_composition", "fairness_flag_parity", "context_tier_counts"}
 
@@ -92,3 +93,26 @@ def test_exports_hold_the_safe_tables_in_parquet_and_hyper(builtin_build):
             assert connection.execute_scalar_query('select count(*) from "Extract"."persona_assignments"') == 1000
             assert connection.catalog.get_table_definition(TableName("Extract", "persona_summary")).column_count == len(
                 builtin_build.query("describe persona_summary"))
+
+
+def test_the_flat_student_table_has_features_and_factors_but_no_label_or_protected_attribute(builtin_build):
+    flat = builtin_build.frame("select * from student_personas_flat")
+    roles = dict(builtin_build.query("select column_name, role from stg_column_roles"))
+    factors = [column for column in builtin_build.frame("select * from student_factors limit 0").columns
+               if column.startswith("factor_")]
+    features = [column for column, role in roles.items() if role == "feature"]
+    assert list(flat.columns) == ["student_id", "persona_id", "persona_name", "persona_display_name",
+                                  "distance_to_centroid", "margin_to_next", *factors, *features, "run_id"]
+    assert not {column for column, role in roles.items() if role in ("label", "protected")} & set(flat.columns)
+    assert len(flat) == flat.student_id.nunique() == builtin_build.scalar("select count(*) from persona_assignments")
+    joined = builtin_build.frame("select f.student_id from student_personas_flat f join persona_assignments a "
+                                 "using (student_id) where f.persona_id = a.persona_id and f.factor_1 = "
+                                 "(select factor_1 from student_factors s where s.student_id = f.student_id)")
+    assert len(joined) == len(flat)
+    exports = builtin_build.frame("select export_name, audience, rows from bi_exports").set_index("export_name")
+    assert exports.loc["student_personas_flat"].tolist() == ["staff", len(flat)]
+    assert exports.loc["persona_assignments", "audience"] == "staff" and exports.loc["all", "audience"] == "staff"
+    assert (exports.loc[["feature_correlations", "feature_distributions", "persona_summary"], "audience"]
+            == "published").all()
+    exported = duckdb.sql(f"select * from '{builtin_build.database.parent / 'exports' / 'parquet' / 'student_personas_flat.parquet'}'").df()
+    assert list(exported.columns) == list(flat.columns) and len(exported) == len(flat)

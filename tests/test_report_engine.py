@@ -3,18 +3,20 @@
 import ast
 import math
 import re
-import xml.etree.ElementTree as ElementTree
+import gzip
+import json
 from datetime import datetime, timezone
 
 import duckdb
+import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
 from conftest import PROJECT_DIR
-from student_personas.reports import charts
-from student_personas.reports.components import Components, bivariate, matrix_from_rows, metric
+from student_personas.reports import assets, charts
+from student_personas.reports.components import Components, bivariate, metric
 from student_personas.reports.formatting import format_value
 from student_personas.reports.pages import (
     PageDefinition,
@@ -28,9 +30,7 @@ from student_personas.reports.pages import (
     run_queries,
 )
 from student_personas.reports.site import render_site
-from student_personas.reports.statistics import association, correlation_p_value
-
-SVG_TAG = "{http://www.w3.org/2000/svg}svg"
+from student_personas.sql_functions import correlation_p_value, register
 
 
 # ---- page definitions ---------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ def test_tables_escape_data_and_headers_and_count_themselves():
         {"name": "Name <i>", "n": "Students"}, {"n": "count"})
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Tom &amp; Jerry" in html and "Name &lt;i&gt;" in html
-    assert '<td class="num">1,200</td>' in html and '<td class="num">—</td>' in html
+    assert '<td class="num" data-value="1200.0">1,200</td>' in html and '<td class="num">—</td>' in html
     assert components.n_tables == 1
     assert components.data_table([], {"n": "N"}, empty="Nothing <here>.") == '<p class="empty">Nothing &lt;here&gt;.</p>'
     assert components.n_tables == 1
@@ -173,37 +173,8 @@ def test_a_table_column_can_take_its_kind_from_each_row():
     html = components.data_table(
         [{"feature": "GPA", "mean": 3.5912, "kind": "number"}, {"feature": "level=A", "mean": 0.4672, "kind": "percent"}],
         {"feature": "Feature", "mean": "Mean"}, {"mean": "kind"})
-    assert '<td class="num">3.59</td>' in html and '<td class="num">46.7%</td>' in html
-    assert '<th class="num">Mean</th>' in html
-
-
-def test_long_rows_become_a_matrix_with_withheld_cells_labelled():
-    rows = [
-        {"persona": "B", "group": "x", "ratio": 1.234, "note": None},
-        {"persona": "B", "group": "y", "ratio": None, "note": "<10"},
-        {"persona": "A", "group": "y", "ratio": 0.5, "note": None},
-        {"persona": "A", "group": "z", "ratio": None, "note": None},
-    ]
-    row_labels, column_labels, matrix, cell_text = matrix_from_rows(rows, "persona", "group", "ratio", "note")
-    assert (row_labels, column_labels) == (["B", "A"], ["x", "y", "z"])
-    assert matrix[0, 0] == 1.234 and matrix[1, 1] == 0.5
-    assert np.isnan(matrix[0, 1]) and np.isnan(matrix[1, 0]) and np.isnan(matrix[1, 2])
-    assert cell_text == [["1.23", "<10", ""], ["", "0.50", ""]]
-
-
-def test_matrix_cells_read_in_the_requested_format():
-    rows = [{"persona": "A", "tier": "GREEN", "share": 0.7869, "note": None},
-            {"persona": "A", "tier": "RED", "share": None, "note": "suppressed"}]
-    assert matrix_from_rows(rows, "persona", "tier", "share", "note", kind="percent")[3] == [["78.7%", "suppressed"]]
-
-
-def test_a_radar_needs_three_spokes():
-    components = Components("p")
-    with pytest.raises(ValueError, match="at least three spokes, got 2"):
-        components.radar([{"c": "a", "d": 1.0}, {"c": "b", "d": -1.0}], "c", "d", limit=2, title="t")
-    html = components.radar([{"c": c, "d": d} for c, d in [("a", 1.0), ("b", -3.0), ("c", 0.2)]], "c", "d",
-                            limit=2, title="Persona 1 <vs> cohort")
-    assert "Persona 1 &lt;vs&gt; cohort" in html and len(components.charts) == 1
+    assert '<td class="num" data-value="3.5912">3.59</td>' in html and '<td class="num" data-value="0.4672">46.7%</td>' in html
+    assert '<th scope="col" class="num">Mean</th>' in html
 
 
 def test_metric_escapes_label_and_note():
@@ -211,111 +182,207 @@ def test_metric_escapes_label_and_note():
     assert "&lt;b&gt;Rows&lt;/b&gt;" in html and "a &amp; b" in html and ">1,000<" in html
 
 
+def test_tables_sort_by_raw_values_filter_by_shown_values_and_mark_persona_rows():
+    components = Components("p")
+    rows = [{"persona": "Quiet <one>", "tier": "RED", "n": 1234.5, "count": "1200", "pid": 2},
+            {"persona": "Busy", "tier": "GREEN", "n": None, "count": "<10", "pid": 1},
+            {"persona": "Quiet <one>", "tier": "GREEN", "n": 7.0, "count": "15", "pid": 2}]
+    html = components.data_table(rows, {"persona": "Persona", "tier": "Tier", "n": "Mean", "count": "Students"},
+                                 {"n": "number", "count": "count"}, filters=["persona", "tier"], persona="pid")
+    assert 'id="p-table-1" data-sortable' in html
+    assert '<td class="num" data-value="1234.5">1,234.50</td>' in html and '<td class="num">—</td>' in html
+    assert '<td class="num" data-value="1200.0">1,200</td>' in html and '<td class="num">&lt;10</td>' in html
+    assert html.count('<tr data-persona="2">') == 2 and html.count('<tr data-persona="1">') == 1
+    persona_select = re.search(r'<select data-filter-column="0">(.*?)</select>', html).group(1)
+    assert re.findall(r'<option value="([^"]*)">', persona_select) == ["", "Quiet &lt;one&gt;", "Busy"]
+    assert '<select data-filter-column="1">' in html and "data-table-search" not in html
+    long_table = components.data_table([{"a": i} for i in range(13)], {"a": "A"}, {"a": "count"})
+    assert "data-table-search" in long_table and 'data-table="p-table-2"' in long_table
+    with pytest.raises(ValueError, match="filters name columns the table does not show: tier"):
+        components.data_table(rows, {"persona": "Persona"}, filters=["tier"])
+
+
+def test_the_persona_selector_lists_every_persona_escaped():
+    html = Components("p").persona_selector([{"id": 1, "name": "A & B"}, {"id": 2, "name": "<C>"}], "id", "name")
+    assert '<select data-persona-select><option value="">none</option><option value="1">1 · A &amp; B</option>' \
+           '<option value="2">2 · &lt;C&gt;</option></select>' in html
+
+
+def test_a_profile_chart_needs_a_row():
+    components = Components("p")
+    with pytest.raises(ValueError, match="at least one row"):
+        components.radar([], "c", "d", limit=2, title="t")
+    html = components.radar([{"c": "a", "d": 1.0}], "c", "d", limit=2, title="Persona 1 <vs> cohort", persona=1)
+    assert 'aria-label="Persona 1 &lt;vs&gt; cohort"' in html and len(components.charts) == 1
+
+
 def test_chart_titles_from_data_cannot_inject_markup():
     components = Components("p")
-    html = components.bar_charts([{"column": "<img src=x onerror=alert(1)>", "level": "a", "n": 3}],
-                                 "column", "level", "n", x_label="students")
-    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    hostile = "</script><img src=x onerror=alert(1)>"
+    html = components.bar_charts([{"column": hostile, "level": "a", "n": 3}], "column", "level", "n",
+                                 x_label="students")
+    assert "<img" not in html and "</script><img" not in html
+    spec = chart_specs(html)[0]
+    assert spec["title"]["text"] == hostile  # the spec still reads the name as written
     assert len(components.charts) == 1
 
 
 # ---- charts -------------------------------------------------------------------------------------------------
 
-def _parsed_svg(svg: str):
-    root = ElementTree.fromstring(svg)
-    assert root.tag == SVG_TAG and root.get("viewBox")
-    return root
+SCHEMA = json.loads(gzip.decompress((PROJECT_DIR / "tests" / "fixtures" / "vega-lite-6.5.0-schema.json.gz")
+                                    .read_bytes()))
+VALIDATOR = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
 
 
-def test_every_chart_function_returns_valid_svg():
+def chart_specs(html: str) -> list[dict]:
+    """The Vega-Lite specs of the charts in a page's markup, in page order."""
+    return [json.loads(text) for text in
+            re.findall(r'<script type="application/json" data-chart-spec="[^"]+">(.*?)</script>', html, re.S)]
+
+
+def bound_data(spec: dict) -> list[list]:
+    """Every inline dataset of a spec (top level and layers)."""
+    return [part["data"]["values"] for part in [spec, *spec.get("layer", [])] if "data" in part]
+
+
+def every_chart(components: Components) -> str:
+    """One chart of each kind, with missing values and NaN in the data as the warehouse can hand them over."""
     rng = np.random.default_rng(1)
     x = rng.normal(size=300)
-    svgs = [
-        charts.histogram_svg([0, 1, 2], [1, 2, 3], [5, 9, 2], title="GPA", x_label="value", y_label="students",
-                             chart_id="h"),
-        charts.bar_svg(["Low", "High"], [10, 30], title="SES", x_label="students", chart_id="b"),
-        charts.heatmap_svg(np.array([[1, 0.5], [0.5, 1]]), ["a", "b"], title="r", colorbar_label="Pearson r",
-                           chart_id="m"),
-        charts.scatter_svg(x, 2 * x, slope=2, intercept=0, title="y vs x", x_label="x", y_label="y", chart_id="s"),
-        charts.heatmap_svg(np.array([[0.6, np.nan, 1.9], [1.0, 2.5, 0.3]]), ["persona 1", "persona 2"],
-                           ["F1\nGPA\n+ Age", "F2", "F3"], title="ratio", colorbar_label="ratio", chart_id="r",
-                           scale="ratio", cell_text=[["0.60", "<10", "1.90"], ["1.00", "2.50", "0.30"]]),
-        charts.heatmap_svg(np.array([[0.1, 0.7], [0.5, 0.0]]), ["GPA", "Age"], ["F1", "F2"], title="loadings",
-                           colorbar_label="loading", chart_id="l", scale="magnitude"),
-        charts.sweep_svg([2, 3, 4], [("training", [0.3, 0.2, 0.1], None), ("held-out", [0.5, 0.4, 0.6], [0.02, 0.01, 0.1])],
+    points = pd.DataFrame({"x": x, "y": x ** 2, "persona_id": np.arange(300) % 3 + 1})
+    points.loc[3, "y"] = np.nan
+    html = [
+        components.histograms([{"c": "GPA", "s": 0.0, "e": 1.0, "n": 5}, {"c": "GPA", "s": 1.0, "e": 2.0, "n": 9}],
+                              "c", "s", "e", "n", x_label="value", y_label="students"),
+        components.bar_charts([{"c": "SES", "l": "Low", "n": 10}, {"c": "SES", "l": "High", "n": 30}], "c", "l", "n",
+                              x_label="students"),
+        components.heatmap([{"x": "a", "y": "b", "r": 0.5}, {"x": "a", "y": "c", "r": None},
+                            {"x": "b", "y": "c", "r": math.nan}], "x", "y", "r", title="r", colorbar_label="Pearson r"),
+        components.matrix_heatmap([{"p": "persona 1", "g": "x", "v": 0.6, "t": None, "pid": 1},
+                                   {"p": "persona 1", "g": "y", "v": None, "t": "<10", "pid": 1},
+                                   {"p": "persona 2", "g": "x", "v": 2.5, "t": None, "pid": 2}],
+                                  "p", "g", "v", title="ratio", colorbar_label="ratio", scale="ratio",
+                                  missing_text="t", persona="pid"),
+        components.matrix_heatmap([{"f": "GPA", "h": "F1\nGPA\n+ Age", "v": 0.1}, {"f": "Age", "h": "F1\nGPA\n+ Age", "v": 0.7}],
+                                  "f", "h", "v", title="loadings", colorbar_label="loading", scale="magnitude"),
+        components.sweep([{"k": 2, "a": 0.3, "b": 0.5, "e": 0.02}, {"k": 3, "a": 0.2, "b": None, "e": None},
+                          {"k": 4, "a": 0.1, "b": 0.6, "e": 0.1}], "k",
+                         {"training": ("a", None), "held-out": ("b", "e")},
                          marks=[(3, "chosen: 3"), (4, "lowest training error: 4")], title="rank", x_label="rank",
-                         y_label="error", chart_id="w", log_y=True),
-        charts.group_scatter_svg(x, x ** 2, np.arange(300) % 3, [0, 1, 2], ["a", "b", "c (unstable)"], [0, 1, 2],
-                                 [0, 1, 4], title="factor space", x_label="F1", y_label="F2", chart_id="g"),
-        charts.radar_svg(["GPA", "Age", "Attendance_Rate"], [1.2, -0.4, 3.1], limit=2, title="radar", chart_id="p"),
-        charts.interval_svg(["p1", "p2"], [0.05, None], [0.03, None], [0.1, None], reference=0.02,
-                            reference_label="all", notes=[None, "<10 positives"], title="rate", x_label="rate",
-                            chart_id="i"),
-        charts.grouped_bar_svg(["Gender", "SES"], [("V", [0.08, 0.05]), ("corrected V", [0.05, 0.0])], title="V",
-                               x_label="V", chart_id="v"),
-        charts.dot_comparison_svg(["GPA", "Age", "Hours"], [("student 7", [0.7, -3.2, None]), ("peers", [1.1, -0.4, 0.2])],
-                                  limit=2.5, title="student vs peers", x_label="SD", reference_label="cohort",
-                                  chart_id="c"),
+                         y_label="error", log_y=True),
+        components.sweep([{"k": 2, "i": 10.0}, {"k": 3, "i": 6.0}], "k", {"inertia": ("i", None)},
+                         marks=[(3, "chosen: 3")], title="elbow", x_label="k", y_label="inertia"),
+        components.group_scatter(points, [{"persona_id": g, "x": 0.1 * g, "y": 0.2, "name": f"p{g}"} for g in (1, 2, 3)],
+                                 x="x", y="y", group="persona_id", label="name", title="factor space", x_label="F1",
+                                 y_label="F2"),
+        components.radar([{"c": c, "d": d} for c, d in [("GPA", 1.2), ("Age", -0.4), ("Attendance_Rate", 3.1)]],
+                         "c", "d", limit=2, title="radar", persona=1),
+        components.intervals([{"l": "p1", "r": 0.05, "lo": 0.03, "hi": 0.1, "n": None, "pid": 1},
+                              {"l": "p2", "r": None, "lo": None, "hi": None, "n": "<10 positives", "pid": 2}],
+                             "l", "r", "lo", "hi", note="n", reference=0.02, reference_label="all", title="rate",
+                             x_label="rate", persona="pid"),
+        components.grouped_bars([{"l": "Gender", "v": 0.08, "c": 0.05}, {"l": "SES", "v": 0.05, "c": None}], "l",
+                                {"V": "v", "corrected V": "c"}, title="V", x_label="V"),
+        components.dot_comparison([{"l": "GPA", "a": 0.7, "b": 1.1}, {"l": "Age", "a": -3.2, "b": None}], "l",
+                                  {"student 7": "a", "peers": "b"}, limit=2.5, title="student vs peers", x_label="SD",
+                                  reference_label="cohort"),
     ]
-    for svg in svgs:
-        _parsed_svg(svg)
-        assert "<?xml" not in svg and "<!DOCTYPE" not in svg
-        # Only references inside the SVG itself or inline data: nothing to fetch.
-        assert not re.search(r'(href|src)="(?!#|data:)', svg)
+    pair = bivariate([{"x_column": "a", "y_column": "b", "n_students": 300, "pearson_r": 0.9, "pearson_p": 1e-9,
+                       "spearman_rho": 0.8, "spearman_p": 2e-5, "slope": 2.0, "intercept": None}],
+                     pd.DataFrame({"x_column": "a", "y_column": "b", "x": x, "y": 2 * x}))[0]
+    html.append(components.scatter(pair))
+    return "".join(html)
 
 
-def test_chart_ids_are_stable_per_chart_id_and_differ_between_charts():
-    def draw(chart_id):
-        return charts.bar_svg(["a"], [1], title="t", x_label="n", chart_id=chart_id)
-
-    def ids(svg):
-        return {element.get("id") for element in _parsed_svg(svg).iter() if element.get("id")}
-
-    assert draw("page-chart-1") == draw("page-chart-1")
-    assert ids(draw("page-chart-1")).isdisjoint(ids(draw("page-chart-2")))
-
-
-def test_chart_text_is_svg_text_in_a_font_family_with_fallbacks():
-    root = _parsed_svg(charts.bar_svg(["Low", "High"], [10, 30], title="SES by group", x_label="students", chart_id="t"))
-    texts = [element for element in root.iter("{http://www.w3.org/2000/svg}text")]
-    assert "SES by group" in [element.text for element in texts]
-    assert all("font-family: 'DejaVu Sans', 'Arial', 'Helvetica', sans-serif" in element.get("style") for element in texts)
-    assert not [element for element in root.iter() if "DejaVuSans-" in (element.get("id") or "")]  # no glyph paths
-
-
-def test_charts_drawn_in_worker_processes_equal_charts_drawn_here():
-    rng = np.random.default_rng(3)
-    recorded = Components("p")
-    recorded.histograms([{"column": name, "start": float(i), "end": i + 1.0, "n": int(n)}
-                         for name in ("GPA", "Age") for i, n in enumerate(rng.integers(1, 50, 8))],
-                        "column", "start", "end", "n", x_label="value", y_label="students")
-    recorded.radar([{"c": c, "d": float(d)} for c, d in zip("abcde", rng.normal(size=5))], "c", "d", limit=2,
-                   title="radar")
-    here = charts.draw_charts(recorded.charts, processes=1)
-    assert list(here) == ["p-chart-1", "p-chart-2", "p-chart-3"]
-    assert charts.draw_charts(recorded.charts, processes=2) == here
+def test_every_chart_is_a_valid_vega_lite_spec_with_its_data_bound_and_no_nan():
+    components = Components("p")
+    html = every_chart(components)
+    specs = chart_specs(html)
+    assert len(specs) == len(components.charts) == 13
+    for spec in specs:
+        errors = list(VALIDATOR.iter_errors(spec))
+        assert not errors, (spec["title"], errors[0].message)
+        assert spec["$schema"] == "https://vega.github.io/schema/vega-lite/v6.json"
+        assert any(values for values in bound_data(spec)), spec["title"]
+    text = "".join(re.findall(r"data-chart-spec=\"[^\"]+\">(.*?)</script>", html, re.S))
+    assert not re.search(r"\bNaN\b|Infinity", text)
+    nulls = [row for spec in specs for values in bound_data(spec) for row in values if None in row.values()]
+    assert nulls  # missing values are null, not dropped or NaN
+    assert [chart.chart_id for chart in components.charts] == [f"p-chart-{n}" for n in range(1, 14)]
+    assert [chart.renderer for chart in components.charts].count("svg") == 13  # 300 points: SVG
 
 
-def test_a_page_gets_each_chart_in_place_of_its_placeholder_once(tmp_path):
-    (tmp_path / "page.html.j2").write_text(
-        '{% block title %}T{% endblock %}<div>{{ radar(spokes, "c", "d", limit=2, title="r") }}</div>'
-        '{% if twice %}{% set figure = radar(spokes, "c", "d", limit=2, title="s") %}{{ figure }}{{ figure }}{% endif %}',
-        encoding="utf-8")
-    spokes = [{"c": c, "d": d} for c, d in [("a", 1.0), ("b", -1.0), ("c", 0.5)]]
-    environment = page_environment(tmp_path)
-    page = render_template(environment, "page.html.j2", "page", {"spokes": spokes, "twice": False})
-    assert page.n_charts == 1 and "<svg" not in page.html
-    drawn = page.with_charts(charts.draw_charts(page.charts))
-    assert drawn.html.startswith('T<div><figure class="chart" role="img" aria-label="r"><svg')
-    assert "<!-- chart" not in drawn.html
-    repeated = render_template(environment, "page.html.j2", "page", {"spokes": spokes, "twice": True})
-    with pytest.raises(ReportDefinitionError, match="chart page-chart-2 appears 2 times"):
-        repeated.with_charts(charts.draw_charts(repeated.charts))
+def test_persona_charts_declare_the_highlight_parameter_and_carry_persona_ids():
+    components = Components("p")
+    specs = chart_specs(every_chart(components))
+    with_persona = [spec["title"]["text"] for spec in specs if {"name": "persona", "value": None} in spec.get("params", [])]
+    assert with_persona == ["ratio", "factor space", "radar", "rate"]
+    scatter = next(spec for spec in specs if spec["title"]["text"] == "factor space")
+    assert {row["persona_id"] for row in scatter["layer"][0]["data"]["values"]} == {1, 2, 3}
+    assert "persona === null" in json.dumps(scatter["layer"][0]["encoding"]["opacity"])
 
 
-def test_dollar_signs_in_labels_are_drawn_literally():
-    svg = charts.bar_svg(["$5 $10"], [1], title="cost_$ in $", x_label="$", chart_id="d")
-    _parsed_svg(svg)
+def test_withheld_heatmap_cells_read_their_marker_and_carry_no_value():
+    components = Components("p")
+    html = components.matrix_heatmap([{"p": "A", "tier": "GREEN", "share": 0.7869, "note": None},
+                                      {"p": "A", "tier": "RED", "share": None, "note": "suppressed"}],
+                                     "p", "tier", "share", title="t", colorbar_label="share", scale="magnitude",
+                                     missing_text="note", kind="percent")
+    cells = chart_specs(html)[0]["data"]["values"]
+    assert [(cell["column"], cell["value"], cell["text"]) for cell in cells] == [
+        ("GREEN", 0.7869, "78.7%"), ("RED", None, "suppressed")]
+
+
+def test_spec_json_cannot_close_its_script_element_and_reads_back_exactly():
+    value = {"label": "</script><script>alert(1)</script> & <!--", "n": math.nan, "big": np.float64(1 / 3)}
+    text = charts.to_json(value)
+    assert "<" not in text and ">" not in text and "&" not in text and "NaN" not in text
+    assert json.loads(text) == {"label": value["label"], "n": None, "big": 0.3333333333}
+
+
+def test_wide_inputs_get_stepped_axes_turned_headers_and_wrapped_titles():
+    """70 columns and 40 levels: every category gets its own step, headers that cannot lie flat are turned
+    with a step their line height fits in, and a long title wraps instead of being cut."""
+    names = [f"Feature_with_a_long_name_{i:02d}" for i in range(70)]
+    cells = [{"row": a, "column": b, "value": 0.1, "text": "0.10"} for a in names for b in names]
+    spec = charts.heatmap(cells, names, names, title="Pearson correlation of numeric features",
+                          colorbar_label="Pearson r")
+    axis = spec["encoding"]["x"]["axis"]
+    assert axis["labelAngle"] == -45 and spec["width"]["step"] >= 20 and spec["height"]["step"] >= 14
+    assert axis["labelLimit"] >= charts._text_width(names)  # no header is cut
+    bars = charts.bars([f"Level {i} of a coded category" for i in range(40)], list(range(40)), title="x",
+                       x_label="students")
+    assert bars["height"] == {"step": 18}
+    loadings = charts.heatmap([{"row": "GPA", "column": f"F{i}\nGPA + Age\n+ Credits", "value": 0.1, "text": "x"}
+                               for i in range(4)], ["GPA"], [f"F{i}\nGPA + Age\n+ Credits" for i in range(4)],
+                              title="Factor loadings", colorbar_label="loading", scale="magnitude")
+    assert loadings["encoding"]["x"]["axis"]["labelAngle"] == 0 and loadings["encoding"]["x"]["axis"]["labelPadding"] > 20
+    long_title = "A very long attribute name that goes on and on: representation ratio by persona and group"
+    assert charts.wrap_title(long_title) == [
+        "A very long attribute name that goes on and on:", "representation ratio by persona and group"]
+    assert charts.group_scatter([0.0] * 8, [0.0] * 8, list(range(8)), list(range(8)), ["a"] * 8, [0.0] * 8,
+                                [0.0] * 8, title="t", x_label="x", y_label="y")["layer"][0]["encoding"]["color"][
+        "legend"]["columns"] == 2
+
+
+def test_pages_inline_the_pinned_libraries_only_where_they_are_needed(tmp_path):
+    with_chart = Components("a")
+    with_chart.radar([{"c": "a", "d": 1.0}], "c", "d", limit=2, title="t")
+    scripts = with_chart.page_scripts()
+    assert [name for name in re.findall(r'<script data-library="([^"]+)">', scripts)] == [
+        "vega@6.4.0", "vega-lite@6.5.0", "vega-embed@7.3.0", "report"]
+    assert "http" not in assets.page_script()
+    tables_only = Components("b")
+    tables_only.data_table([{"a": 1}], {"a": "A"})
+    assert re.findall(r'data-library="([^"]+)"', tables_only.page_scripts()) == ["report"]
+    assert Components("c").page_scripts() == ""
+    copy = tmp_path / "vega.min.js"
+    copy.write_bytes(assets.LIBRARIES[0].path.read_bytes() + b"\n// changed")
+    changed = assets.VendoredLibrary("vega", "6.4.0", "vega.min.js", assets.LIBRARIES[0].sha256)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(assets, "VENDOR_DIR", tmp_path)
+        with pytest.raises(ValueError, match="is not the pinned vega 6.4.0 build"):
+            assets.read_library(changed)
 
 
 # ---- statistics ----------------------------------------------------------------------------------------------
@@ -328,63 +395,31 @@ def test_correlation_p_values_match_scipy():
     assert correlation_p_value(pearson.statistic, 500) == pytest.approx(pearson.pvalue, rel=1e-9)
     assert correlation_p_value(spearman.statistic, 500) == pytest.approx(spearman.pvalue, rel=1e-9)
     assert correlation_p_value(-1.0, 50) == 0.0
-    assert math.isnan(correlation_p_value(0.5, 2)) and math.isnan(correlation_p_value(None, 50))
-
-
-def test_association_is_undefined_without_coefficients():
-    constant = association(50, None, None, None, None)
-    assert constant.n == 50 and math.isnan(constant.pearson_r) and math.isnan(constant.slope)
-    assert math.isnan(association(2, 1.0, 1.0, 1.0, 0.0).pearson_p)
-    vertical = association(10, 0.3, 0.2, None, None)
-    assert math.isnan(vertical.slope) and vertical.pearson_p == pytest.approx(correlation_p_value(0.3, 10))
-
-
-def data_quality_queries(*names: str) -> dict[str, str]:
-    queries = parse_named_queries((PROJECT_DIR / "reports" / "data_quality.sql").read_text(encoding="utf-8"))
-    return {name: queries[name] for name in names}
-
-
-def test_scatter_statistics_and_sample_queries_match_scipy_with_ties(connection):
-    """The data-quality page's own SQL: Pearson, Spearman with tied values sharing their mean rank, the
-    least-squares line, and a seeded sample capped at the configured size."""
-    rng = np.random.default_rng(11)
-    x = rng.integers(0, 8, 400).astype(float)  # many ties
-    y = np.round(x + rng.normal(0, 2, 400), 1)
-    frame = pd.DataFrame({"student_id": [f"s{i:03d}" for i in range(400)], "hours": x, 'score "x': y})
-    connection.register("students_frame", frame)
-    connection.execute("create table students as select * from students_frame")
-    page = PageDefinition("p", "p.html.j2", {
-        "bivariate_pairs": "select 1 as pair_order, 'hours' as x_column, 'score \"x' as y_column, true as is_drawable",
-        **data_quality_queries("bivariate_statistics", "bivariate_sample")})
-    relations = {"stg_students": connection.table("students")}
-    settings = {"scatter_sample_size": 150, "sample_seed": 42}
-    with input_views(connection, relations):
-        results = run_queries(connection, page, relations, settings)
-        again = run_queries(connection, page, relations, settings)
-    row = results["bivariate_statistics"].first
-    assert row["n"] == 400
-    assert row["pearson_r"] == pytest.approx(stats.pearsonr(x, y).statistic, abs=1e-12)
-    assert row["spearman_rho"] == pytest.approx(stats.spearmanr(x, y).statistic, abs=1e-12)
-    assert (row["slope"], row["intercept"]) == pytest.approx(tuple(np.polyfit(x, y, 1)), abs=1e-9)
-    sample = results["bivariate_sample"].frame
-    assert len(sample) == 150 and sample.equals(again["bivariate_sample"].frame)
-    drawn = frame.set_index(["hours", 'score "x']).index
-    assert sample.set_index(["x", "y"]).index.isin(drawn).all()
+    assert correlation_p_value(0.5, 2) is None and correlation_p_value(None, 50) is None
+    with duckdb.connect() as connection:
+        register(connection)
+        assert connection.execute("select correlation_p_value(?, 500)", [pearson.statistic]).fetchone()[0] == \
+            pytest.approx(pearson.pvalue, rel=1e-9)
+        assert connection.execute("select correlation_p_value(null, 500)").fetchone()[0] is None
 
 
 def test_bivariate_pairs_statistics_with_their_drawn_points():
     statistics = [
-        {"x_column": "b", "y_column": "GPA", "n": 3000, "pearson_r": 0.9, "spearman_rho": 0.88, "slope": 1.0,
-         "intercept": 0.1},
-        {"x_column": "a", "y_column": "GPA", "n": 50, "pearson_r": None, "spearman_rho": None, "slope": None,
-         "intercept": None},
+        {"x_column": "b", "y_column": "GPA", "n_students": 3000, "pearson_r": 0.9, "pearson_p": 1e-9,
+         "spearman_rho": 0.88, "spearman_p": 1e-8, "slope": 1.0, "intercept": 0.1},
+        {"x_column": "a", "y_column": "GPA", "n_students": 50, "pearson_r": None, "pearson_p": None,
+         "spearman_rho": None, "spearman_p": None, "slope": None, "intercept": None},
     ]
     sample = pd.DataFrame({"x_column": ["b"] * 3, "y_column": ["GPA"] * 3, "x": [1.0, 2.0, 3.0], "y": [2.0, 3.0, 4.5]})
     first, second = bivariate(statistics, sample)
     assert (first.x_column, second.x_column) == ("b", "a")
-    assert first.association.pearson_p == pytest.approx(correlation_p_value(0.9, 3000))
-    assert first.sample_y.tolist() == [2.0, 3.0, 4.5] and len(second.sample_x) == 0
-    assert math.isnan(second.association.pearson_r) and second.row["n_drawn"] == 0
+    assert first.sample_y == [2.0, 3.0, 4.5] and second.sample_x == [] and second.row["n_drawn"] == 0
+    components = Components("p")
+    html = components.scatter(first) + components.scatter(second)
+    assert "Pearson r = +0.900 (p &lt; 0.001), Spearman ρ = +0.880 (p &lt; 0.001); 3 of 3,000 students drawn" in html
+    assert "Pearson r = — (p = —)" in html
+    assert len(chart_specs(html)[1]["layer"]) == 1  # no line without a fit
+
 
 
 def test_a_query_can_be_written_out_from_an_earlier_result(connection):

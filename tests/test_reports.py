@@ -2,6 +2,7 @@
 opened from disk in headless Chromium (screenshot, charts drawn, no console error, no request out)."""
 
 import csv
+import json
 import os
 import re
 import shutil
@@ -10,10 +11,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
-from conftest import OVERRIDDEN_PERSONA, run_dbt
+from conftest import OVERRIDDEN_PERSONA, PROJECT_DIR, run_dbt
 from student_personas.naming import deficit_terms_in
 from student_personas.reports.formatting import format_value
 
@@ -39,7 +41,7 @@ INLINE_TAGS = {"a", "b", "code", "em", "i", "span", "strong", "sub", "sup"}
 
 class PageReader(HTMLParser):
     """The visible text of metric tiles, table rows and captions of a rendered page, its links, and all its
-    visible text (charts and the stylesheet left out)."""
+    visible text (charts, scripts and the stylesheet left out)."""
 
     def __init__(self, text: str):
         super().__init__()
@@ -64,7 +66,7 @@ class PageReader(HTMLParser):
         self._stack.append((tag, dict(attrs).get("class", "")))
         if tag not in INLINE_TAGS:
             self._visible.append(" ")
-        self._hidden_depth += tag in {"svg", "style"}
+        self._hidden_depth += tag in {"svg", "style", "script"}
         href = dict(attrs).get("href")
         if tag == "a" and href and not href.startswith("#") and href != "index.html":
             self.links.append(href)
@@ -79,7 +81,7 @@ class PageReader(HTMLParser):
         _, css_class = self._stack.pop()
         if tag not in INLINE_TAGS:
             self._visible.append(" ")
-        self._hidden_depth -= tag in {"svg", "style"}
+        self._hidden_depth -= tag in {"svg", "style", "script"}
         text = " ".join("".join(self._text).split())
         if tag in {"td", "th"}:
             self._row.append(text)
@@ -157,13 +159,85 @@ def test_strongest_correlation_and_scatter_statistics_match_stg_students(builtin
                     for i, a in enumerate(numeric) for b in numeric[i + 1:]}
     (x_name, y_name), strongest = max(correlations.items(), key=lambda item: abs(item[1]))
     top = builtin_page.table("Rank")[0]
-    assert top == ["1", x_name, y_name, format_value(strongest, "signed"), "1,000"]
+    assert top == ["1", x_name, y_name, format_value(strongest, "signed"), "1,000",
+                   format_value(stats.spearmanr(columns[x_name], columns[y_name]).statistic, "signed")]
 
     gpa, attendance = columns["GPA"], columns["Attendance_Rate"]
     caption = next(text for text in builtin_page.captions if text.startswith("Pearson r")
                    and f"= {format_value(stats.pearsonr(attendance, gpa).statistic, 'signed')} " in text)
     assert f"Spearman ρ = {format_value(stats.spearmanr(attendance, gpa).statistic, 'signed')}" in caption
     assert "all 1,000 students drawn" in caption
+
+
+def test_feature_correlations_match_scipy_and_the_page_shows_exactly_them(builtin_build, builtin_page):
+    """feature_correlations against scipy on stg_students (Pearson, Spearman with tied values sharing their
+    mean rank, p-values), and every correlation on the data-quality page (heatmap and table) equal to it."""
+    marts = builtin_build.frame("select * from feature_correlations order by pair_index")
+    numeric = [name for (name,) in builtin_build.query(
+        "select column_name from stg_column_roles where role = 'feature' and kind = 'numeric' order by column_position")]
+    assert len(marts) == len(numeric) * (len(numeric) - 1) // 2 and marts.is_used.all()
+    students = builtin_build.frame("select * from stg_students")
+    tied = 0
+    for row in marts.itertuples():
+        x, y = students[row.x_column].to_numpy(float), students[row.y_column].to_numpy(float)
+        tied += len(np.unique(x)) < len(x)
+        pearson, spearman = stats.pearsonr(x, y), stats.spearmanr(x, y)
+        assert row.n_students == len(x)
+        assert row.pearson_r == pytest.approx(pearson.statistic, abs=1e-12)
+        assert row.spearman_rho == pytest.approx(spearman.statistic, abs=1e-12)
+        assert row.pearson_p == pytest.approx(pearson.pvalue, rel=1e-6, abs=1e-300)
+        assert row.spearman_p == pytest.approx(spearman.pvalue, rel=1e-6, abs=1e-300)
+    assert tied > 50  # most pairs have a column with tied values (counts, scores)
+    assert marts.sort_values("strength_rank").pearson_r.abs().is_monotonic_decreasing
+
+    html = page_html(builtin_build)
+    heatmap = chart_spec(html, "Pearson correlation of numeric features")
+    shown = {(cell["row"], cell["column"]): cell["value"] for cell in heatmap["data"]["values"]}
+    assert len(shown) == len(numeric) ** 2
+    for row in marts.itertuples():
+        assert shown[(row.x_column, row.y_column)] == shown[(row.y_column, row.x_column)] == pytest.approx(
+            row.pearson_r, abs=1e-9)
+    strongest = {(row[1], row[2]): row for row in builtin_page.table("Rank")}
+    assert len(strongest) == 10
+    for row in marts[marts.strength_rank <= 10].itertuples():
+        assert strongest[(row.x_column, row.y_column)] == [
+            str(row.strength_rank), row.x_column, row.y_column, format_value(row.pearson_r, "signed"),
+            format_value(row.n_students, "count"), format_value(row.spearman_rho, "signed")]
+
+
+def test_distributions_and_fits_are_the_marts(builtin_build, builtin_page):
+    bins = builtin_build.frame("select * from feature_distributions order by column_position, bin_index")
+    clean = builtin_build.scalar("select count(*) from stg_students")
+    assert (bins.groupby("source_column").n_students.sum() == clean).all()
+    gpa = builtin_build.frame('select "GPA" as v from stg_students').v
+    gpa_bins = bins[bins.source_column == "GPA"]
+    assert gpa_bins.n_bins.iloc[0] == 30 and gpa_bins.bin_start.min() == gpa.min()
+    counts, _ = np.histogram(gpa, bins=30, range=(gpa.min(), gpa.max()))
+    assert dict(zip(gpa_bins.bin_index, gpa_bins.n_students)) == {i: n for i, n in enumerate(counts) if n}
+    histogram = chart_spec(page_html(builtin_build), "Histogram of GPA")
+    assert [row["n"] for row in histogram["data"]["values"]] == gpa_bins.n_students.tolist()
+    fits = builtin_build.frame("select * from feature_bivariate_fits order by pair_order")
+    assert fits.selection.eq("requested").all() and fits.is_drawable.all() and len(fits) == 4
+    attendance = builtin_build.frame('select "Attendance_Rate" as x, "GPA" as y from stg_students')
+    slope, intercept = np.polyfit(attendance.x, attendance.y, 1)
+    first = fits.iloc[0]
+    assert (first.x_column, first.y_column) == ("Attendance_Rate", "GPA")
+    assert (first.slope, first.intercept) == pytest.approx((slope, intercept), abs=1e-9)
+    assert [row[:3] for row in builtin_page.table("y", "x", "Students")] == [
+        [row.y_column, row.x_column, format_value(row.n_students, "count")] for row in fits.itertuples()]
+
+
+def test_without_configured_pairs_the_strongest_correlations_are_drawn(edited_build):
+    fits = edited_build.frame("select * from feature_bivariate_fits order by pair_order")
+    strongest = edited_build.query("select x_column, y_column, pearson_r from feature_correlations "
+                                   "where strength_rank <= 4 order by strength_rank")
+    assert fits.selection.eq("strongest").all() and fits.is_drawable.all()
+    assert list(zip(fits.x_column, fits.y_column, fits.pearson_r)) == strongest
+    html = page_html(edited_build)
+    for row in fits.itertuples():
+        spec = chart_spec(html, f"{row.y_column} vs {row.x_column}")
+        line = spec["layer"][1]["data"]["values"]
+        assert line[0]["y"] == pytest.approx(row.slope * line[0]["x"] + row.intercept)
 
 
 def test_report_pages_table_lists_what_was_written(builtin_build):
@@ -174,15 +248,15 @@ def test_report_pages_table_lists_what_was_written(builtin_build):
         written = Path(path)
         assert written == reports_dir(builtin_build) / f"{page}.html" and size == written.stat().st_size
         text = written.read_text(encoding="utf-8")
-        assert charts == text.count('<figure class="chart"') and tables == text.count('<table class="data">')
+        assert charts == text.count('<figure class="chart') and tables == text.count('<table class="data"')
     numeric, categorical, protected = builtin_build.query(
         "select count(*) filter (where kind = 'numeric' and role = 'feature'), "
         "count(*) filter (where kind = 'categorical' or role = 'protected'), "
         "count(*) filter (where role = 'protected') from stg_column_roles")[0]
     personas = builtin_build.scalar("select count(*) from persona_summary")
     assert listing["data_quality"][2] == numeric + categorical + 1 + 4  # histograms, bars, heatmap, four scatters
-    # two sweeps, loadings, factor space, one radar each, a student and their similar students
-    assert listing["personas"][2] == 2 + 1 + 1 + personas + 1
+    # rank sweep, silhouette and elbow, loadings, factor space, one profile each, a student and their similar students
+    assert listing["personas"][2] == 3 + 1 + 1 + personas + 1
     parity_charts = builtin_build.scalar("select count(distinct metric) from fairness_flag_parity_published "
                                          "where group_value <> 'All students' and rate is not null")
     assert 0 < parity_charts < 5  # flag rates are shown, rates among the rare positives are withheld
@@ -450,10 +524,18 @@ def test_label_context_shows_no_rate_or_count_behind_a_small_cell(builtin_build,
     assert "counts from 1 to 9 are shown as \"<10\"" in context_page.text
 
 
+def chart_spec(html: str, title: str) -> dict:
+    """The Vega-Lite spec of the chart labelled ``title``."""
+    figure = re.search(rf'<figure class="chart[^"]*" aria-label="{re.escape(title)}">(.*?)</figure>', html, re.S)
+    return json.loads(re.search(r'<script type="application/json" data-chart-spec="[^"]+">(.*?)</script>',
+                                figure.group(1), re.S).group(1))
+
+
 def figure_texts(html: str, title: str) -> list[str]:
-    """The text drawn in the chart titled ``title`` (SVG text elements)."""
-    figure = re.search(rf'<figure class="chart" role="img" aria-label="{re.escape(title)}">(.*?)</figure>', html, re.S)
-    return [unescape(text) for text in re.findall(r"<text\b[^>]*>([^<]*)</text>", figure.group(1))]
+    """Every value the chart titled ``title`` carries in its data (what it can draw or show on hover)."""
+    spec = chart_spec(html, title)
+    datasets = [part["data"]["values"] for part in [spec, *spec.get("layer", [])] if "data" in part]
+    return [str(value) for values in datasets for row in values for value in row.values() if value is not None]
 
 
 def test_tier_counts_and_tiers_by_persona_are_the_published_ones(builtin_build, context_page):
@@ -626,7 +708,8 @@ def test_pages_without_a_label_or_protected_attributes_say_so(own_schema_build):
     assert "No label column is configured (var label_column), so there is no context indicator and no parity to " \
            "describe." in context
     personas = PageReader(page_html(own_schema_build, "personas"))
-    assert "A radar needs at least three numeric features; this input has 2." in personas.text
+    profiles = re.findall(r'aria-label="Persona \d+ vs cohort \(SD\)"', page_html(own_schema_build, "personas"))
+    assert len(profiles) == own_schema_build.scalar("select count(*) from persona_summary")  # two columns suffice
     assert "None of the columns in var peer_profile_columns is a numeric feature of this input" in personas.text
     assert len(personas.table("Rank", "Student", "Similarity")) == 10
     students = own_schema_build.scalar("select count(*) from persona_assignments")
@@ -648,23 +731,46 @@ def browser():
         browser.close()
 
 
-def open_in_browser(browser, path: Path, screenshot: Path) -> dict:
-    """Open a file in a fresh page, take a full-page screenshot, and return what a reader would meet."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
+CHARTS_DRAWN = ("() => !document.querySelector('[data-chart-spec]') || "
+                "document.body.hasAttribute('data-charts-rendered')")
+
+
+def watch(page) -> list[str]:
+    """Console errors, page errors and every request that leaves the file, as they happen."""
     problems = []
     page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
             if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on("request", lambda request: problems.append(f"request: {request.url}")
             if not request.url.startswith(("file:", "data:", "about:")) else None)
+    return problems
+
+
+def open_page(browser, path: Path):
+    """A fresh browser page with ``path`` loaded, its charts drawn, and the problems it reported so far."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems = watch(page)
     page.goto(path.resolve().as_uri(), wait_until="load")
+    page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+    return context, page, problems
+
+
+def open_in_browser(browser, path: Path, screenshot: Path) -> dict:
+    """Open a file in a fresh page, wait for its charts, take a full-page screenshot, and return what a
+    reader would meet: per chart container, whether it was drawn and the size of its SVG or canvas."""
+    context, page, problems = open_page(browser, path)
     page.screenshot(path=str(screenshot), full_page=True)
     seen = {
         "problems": problems,
         "text_length": len(page.inner_text("body").strip()),
-        "chart_sizes": page.eval_on_selector_all(
-            "figure.chart > svg", "svgs => svgs.map(s => [s.getBoundingClientRect().width, s.getBoundingClientRect().height])"),
+        "charts": page.eval_on_selector_all(
+            "figure.chart .vega-chart", """charts => charts.map(chart => {
+                const drawn = chart.querySelector('svg, canvas');
+                const box = drawn ? drawn.getBoundingClientRect() : {width: 0, height: 0};
+                return [chart.getAttribute('data-rendered'), drawn ? drawn.tagName.toLowerCase() : null,
+                        box.width, box.height];
+            })"""),
         "links": page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))"),
     }
     context.close()
@@ -687,13 +793,215 @@ def test_pages_render_in_chromium_with_every_chart_and_no_error(request, browser
         seen = open_in_browser(browser, reports_dir(run) / f"{page}.html", tmp_path / f"{page}.png")
         assert seen["problems"] == []
         assert seen["text_length"] > 1000
-        assert len(seen["chart_sizes"]) == charts
-        assert all(width > 200 and height > 100 for width, height in seen["chart_sizes"]), seen["chart_sizes"]
+        assert len(seen["charts"]) == charts
+        assert all(rendered == "true" and kind in ("svg", "canvas") and width > 200 and height > 80
+                   for rendered, kind, width, height in seen["charts"]), seen["charts"]
         assert_not_blank(tmp_path / f"{page}.png")
     if build_name == "builtin_build":  # with a label and protected attributes every page has charts
         assert all(charts > 0 for _, charts in pages)
     index = open_in_browser(browser, reports_dir(run) / "index.html", tmp_path / "index.png")
     assert index["problems"] == [] and {f"{page}.html" for page, _ in pages} <= set(index["links"])
+
+
+@pytest.fixture(scope="module")
+def context_in_browser(browser, builtin_build):
+    """The built-in context page open in Chromium, charts drawn; tests share it (each leaves it as found)."""
+    context, page, problems = open_page(browser, reports_dir(builtin_build) / "personas_context.html")
+    yield page, problems
+    context.close()
+
+
+def table_id(page, *headers: str) -> str:
+    """The id of the first table whose header row starts with ``headers``."""
+    return page.evaluate("""headers => Array.from(document.querySelectorAll('table.data')).find(table =>
+        headers.every((text, i) => (table.tHead.rows[0].cells[i] || {}).textContent.trim() === text)).id""",
+                         list(headers))
+
+
+def shown_rows(page, table: str) -> list[list[str]]:
+    return page.evaluate("""id => Array.from(document.getElementById(id).tBodies[0].rows)
+        .filter(row => !row.hidden).map(row => Array.from(row.cells).map(cell => cell.textContent.trim()))""", table)
+
+
+def test_a_table_filtered_by_persona_shows_only_its_rows_and_sorts_by_value(builtin_build, context_in_browser):
+    page, problems = context_in_browser
+    table = table_id(page, "Persona", "Tier", "Students")
+    page.evaluate("id => document.getElementById(id).closest('details').open = true", table)
+    every_row = shown_rows(page, table)
+    persona = builtin_build.scalar("select display_name from persona_summary where persona_id = 2")
+    tools = f'.table-tools[data-table="{table}"]'
+    page.select_option(f'{tools} select[data-filter-column="0"]', persona)
+    rows = shown_rows(page, table)
+    expected = builtin_build.scalar("select count(*) from context_tier_counts_published where scope = 'persona' "
+                                    "and persona_id = 2")
+    assert len(rows) == expected > 0 and {row[0] for row in rows} == {persona}
+    assert page.inner_text(f"{tools} [data-row-count]") == f"{expected} of {len(every_row)} rows"
+    page.select_option(f'{tools} select[data-filter-column="1"]', "RED")
+    assert [row[:2] for row in shown_rows(page, table)] == [[persona, "RED"]]
+    page.select_option(f'{tools} select[data-filter-column="0"]', "")
+    page.select_option(f'{tools} select[data-filter-column="1"]', "")
+    assert len(shown_rows(page, table)) == len(every_row)
+
+    page.click(f"#{table} thead th:nth-child(4) button.sort")  # share of persona, ascending
+    shares = [float(row[3].rstrip("%")) for row in shown_rows(page, table) if row[3] != "—"]
+    assert shares == sorted(shares) and len(shares) > 3
+    assert shown_rows(page, table)[-1][3] == "—" or "—" not in [row[3] for row in every_row]  # missing last
+    page.click(f"#{table} thead th:nth-child(4) button.sort")
+    shares = [float(row[3].rstrip("%")) for row in shown_rows(page, table) if row[3] != "—"]
+    assert shares == sorted(shares, reverse=True)
+    assert problems == []
+
+
+def test_selecting_a_persona_highlights_it_across_charts_and_tables(builtin_build, context_in_browser):
+    page, problems = context_in_browser
+    chart = page.locator('figure[aria-label="Dropout_Risk by persona"] .vega-chart svg')
+    dimmed = '[opacity="0.25"]'
+    assert chart.locator(dimmed).count() == 0
+    page.select_option("select[data-persona-select]", "2")
+    page.wait_for_function("() => document.querySelector('tr[data-persona=\"2\"].highlight') !== null")
+    highlighted = page.eval_on_selector_all("tr.highlight", "rows => rows.map(row => row.dataset.persona)")
+    assert highlighted and set(highlighted) == {"2"}
+    assert page.locator('tr[data-persona="2"]').count() == len(highlighted)
+    page.wait_for_function("selector => document.querySelector(selector) !== null",
+                           arg=f'figure[aria-label="Dropout_Risk by persona"] svg {dimmed}')
+    heatmap = page.locator('figure[aria-label="Context tier by persona"] .vega-chart svg')
+    assert heatmap.locator(dimmed).count() > 0  # the other personas' cells are dimmed too
+    page.select_option("select[data-persona-select]", "")
+    page.wait_for_function("() => document.querySelector('tr.highlight') === null")
+    # A click on a persona's mark selects it.
+    point = chart.locator("g.mark-symbol path").first
+    point.click()
+    page.wait_for_function("() => document.querySelector('select[data-persona-select]').value !== ''")
+    page.select_option("select[data-persona-select]", "")
+    assert problems == []
+
+
+def test_chart_marks_have_tooltips(builtin_build, context_in_browser):
+    page, problems = context_in_browser
+    chart = page.locator('figure[aria-label="Dropout_Risk by persona"] .vega-chart svg')
+    chart.locator("g.mark-symbol path").first.hover()
+    page.wait_for_selector("#vg-tooltip-element.visible", timeout=5_000)
+    tooltip = page.inner_text("#vg-tooltip-element")
+    names = [name for (name,) in builtin_build.query("select display_name from persona_summary")]
+    assert "group" in tooltip and "rate" in tooltip and any(name in tooltip for name in names)
+    page.mouse.move(0, 0)
+    assert problems == []
+
+
+def wide_gallery(tmp_path: Path) -> Path:
+    """A page with the charts of a wide input, built with the components alone (no warehouse): 70 numeric
+    features, a 40-level category, factor headings on several lines, nine personas with long names."""
+    from student_personas.reports.components import bivariate
+    from student_personas.reports.pages import page_environment, render_template
+
+    rng = np.random.default_rng(5)
+    features = [f"Weekly_measure_with_a_long_name_{i:02d}" for i in range(70)]
+    levels = [f"Programme code {i:02d} (coded category)" for i in range(40)]
+    personas = [{"persona_id": i, "name": f"More study hours, more library time, longer name {i}"} for i in range(1, 10)]
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "_layout.html.j2").write_text((PROJECT_DIR / "reports" / "_layout.html.j2").read_text(encoding="utf-8"),
+                                               encoding="utf-8")
+    (templates / "wide.html.j2").write_text("""{% extends "_layout.html.j2" %}{% block title %}Wide{% endblock %}
+{% block content %}<section>
+{{ bar_charts(levels, "c", "l", "n", x_label="students") }}
+<div class="wide">{{ heatmap(correlations, "x", "y", "r", title="Pearson correlation of numeric features",
+                             colorbar_label="Pearson r") }}</div>
+<div class="wide">{{ matrix_heatmap(loadings, "f", "h", "v", title="Factor loadings",
+                                    colorbar_label="loading (each factor has unit norm)", scale="magnitude") }}</div>
+<div class="wide">{{ matrix_heatmap(composition, "p", "g", "v", title="Programme_of_study_with_a_long_attribute_name: representation ratio by persona",
+                                    colorbar_label="share of persona / share of cohort", scale="ratio",
+                                    missing_text="t", persona="persona_id") }}</div>
+<div class="wide">{{ group_scatter(points, personas, x="x", y="y", group="persona_id", label="name",
+                                   title="Students by persona on the two largest factors", x_label="F1", y_label="F2") }}</div>
+{{ intervals(rates, "l", "r", "lo", "hi", note="n", reference=0.03, reference_label="all students (3.0%)",
+             title="Label by programme: a long title that cannot fit on a single line of the chart", x_label="rate") }}
+</section>{% endblock %}""", encoding="utf-8")
+    context = {
+        "levels": [{"c": "Programme", "l": level, "n": int(n)} for level, n in zip(levels, rng.integers(10, 900, 40))],
+        "correlations": [{"x": a, "y": b, "r": float(rng.uniform(-1, 1))}
+                         for i, a in enumerate(features) for b in features[i + 1:]],
+        "loadings": [{"f": feature, "h": f"F{j}\n{features[j]}\n+ {features[j + 1]}", "v": float(rng.uniform(0, 0.6))}
+                     for feature in features for j in range(1, 6)],
+        "composition": [{"p": persona["name"], "g": level, "persona_id": persona["persona_id"],
+                         "v": None if (persona["persona_id"] + k) % 7 == 0 else float(rng.uniform(0.3, 2.5)),
+                         "t": "suppressed"} for persona in personas for k, level in enumerate(levels)],
+        "points": pd.DataFrame({"x": rng.normal(size=2000), "y": rng.normal(size=2000),
+                                "persona_id": rng.integers(1, 10, 2000)}),
+        "personas": [{**persona, "x": 0.1 * persona["persona_id"], "y": 0.0} for persona in personas],
+        "rates": [{"l": level, "r": None if i % 6 == 0 else float(rng.uniform(0, 0.08)), "lo": 0.0, "hi": 0.1,
+                   "n": "<10 positives: rate not shown"} for i, level in enumerate(levels)],
+        "report": {"rendered_at": "now", "data_source": "generated"}, "source_tables": [],
+    }
+    page = render_template(page_environment(templates), "wide.html.j2", "wide", context)
+    path = tmp_path / "wide.html"
+    path.write_text(page.html, encoding="utf-8")
+    return path
+
+
+# Every pair of labels of one axis that overlap, every axis label that reaches into a heatmap cell, and
+# every title that is cut (an ellipsis, or text outside its chart).
+LEGIBILITY_PROBLEMS = """() => {
+  const problems = [];
+  // A text's box as a quadrilateral on screen (turned with its text), and whether two convex ones intersect
+  // (separating axis test), so labels set at 45 degrees are judged by their own boxes, not their bounds.
+  const corners = element => {
+    const box = element.getBBox(), matrix = element.getScreenCTM();
+    return [[box.x, box.y], [box.x + box.width, box.y], [box.x + box.width, box.y + box.height], [box.x, box.y + box.height]]
+      .map(([x, y]) => [matrix.a * x + matrix.c * y + matrix.e, matrix.b * x + matrix.d * y + matrix.f]);
+  };
+  const rectangle = r => [[r.left, r.top], [r.right, r.top], [r.right, r.bottom], [r.left, r.bottom]];
+  const intersect = (p, q) => [p, q].every(shape => shape.every((point, i) => {
+    const next = shape[(i + 1) % shape.length], axis = [point[1] - next[1], next[0] - point[0]];
+    const project = s => s.map(([x, y]) => x * axis[0] + y * axis[1]);
+    const a = project(p), b = project(q), length = Math.hypot(axis[0], axis[1]);
+    return Math.min(Math.max(...a), Math.max(...b)) - Math.max(Math.min(...a), Math.min(...b)) > 0.5 * length;
+  }));
+  document.querySelectorAll('figure.chart .vega-chart svg').forEach(svg => {
+    const chart = svg.closest('figure').getAttribute('aria-label');
+    const frame = svg.getBoundingClientRect();
+    const cells = Array.from(svg.querySelectorAll('g.mark-rect path')).slice(0, 400).map(c => rectangle(c.getBoundingClientRect()));
+    svg.querySelectorAll('g.role-axis').forEach(axis => {
+      // Labels Vega hid because they would overlap (opacity 0) are not drawn.
+      const labels = Array.from(axis.querySelectorAll('g.role-axis-label text')).filter(t => t.getAttribute('opacity') !== '0')
+        .map(t => [t.textContent, corners(t)]);
+      for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++)
+        if (intersect(labels[i][1], labels[j][1])) problems.push(`${chart}: labels ${labels[i][0]} / ${labels[j][0]} overlap`);
+      labels.forEach(([text, box]) => {
+        if (text.includes('…')) problems.push(`${chart}: label ${text} is cut`);
+        if (cells.some(cell => intersect(cell, box))) problems.push(`${chart}: label ${text} reaches into the cells`);
+      });
+    });
+    svg.querySelectorAll('g.role-title text, g.role-legend-title text').forEach(title => {
+      const box = title.getBoundingClientRect();
+      if (title.textContent.includes('…') || box.left < frame.left - 1 || box.right > frame.right + 1)
+        problems.push(`${chart}: title ${title.textContent} is cut`);
+    });
+  });
+  return problems;
+}"""
+
+
+def test_wide_inputs_stay_legible_in_chromium(browser, tmp_path):
+    """70 features, 40-level categories, long names and nine personas: no labels overlap each other or the
+    cells, no title or label is cut, and every chart is drawn (long legends fold into columns: see
+    test_report_engine)."""
+    context, page, problems = open_page(browser, wide_gallery(tmp_path))
+    assert problems == []
+    assert page.eval_on_selector_all(".vega-chart", "charts => charts.map(c => c.dataset.rendered)") == ["true"] * 6
+    assert page.evaluate(LEGIBILITY_PROBLEMS) == []
+    page.screenshot(path=str(tmp_path / "wide.png"), full_page=True)
+    context.close()
+
+
+def test_the_legibility_check_catches_overlapping_labels(browser, tmp_path):
+    """The check can fail: headers set flat in steps far too narrow for them are reported."""
+    page_path = wide_gallery(tmp_path)
+    html = page_path.read_text(encoding="utf-8").replace('"labelAngle":-45', '"labelAngle":0')
+    page_path.write_text(html, encoding="utf-8")
+    context, page, _ = open_page(browser, page_path)
+    assert any("overlap" in problem for problem in page.evaluate(LEGIBILITY_PROBLEMS))
+    context.close()
 
 
 def test_browser_check_catches_console_errors_and_requests_out(browser, tmp_path):

@@ -1,7 +1,8 @@
 {#-
   One row per persona for advisors and leadership: name, size, share, the factors it is strongest on
   (centroid score relative to the cohort's mean score), the most distinguishing columns, a one-line
-  description, and its stability. Unstable personas say so in their description.
+  description, and its stability. Unstable personas say so in their description and in the display name
+  every page and BI view shows.
 -#}
 
 with assignments as (
@@ -77,6 +78,8 @@ summary as (
     select
         sizes.persona_id,
         names.persona_name,
+        case when stability.is_stable then names.persona_name else names.persona_name || ' (unstable)' end
+            as display_name,
         sizes.n_students,
         sizes.share,
         top_factors.top_factors,

@@ -31,8 +31,7 @@ import pandas as pd
 from jinja2 import nodes
 from markupsafe import Markup
 
-from student_personas.reports.charts import Chart
-from student_personas.reports.components import Components
+from student_personas.reports.components import Chart, Components
 from student_personas.reports.formatting import is_missing
 
 PAGE_SUFFIX = ".html.j2"
@@ -234,8 +233,8 @@ def page_environment(templates_dir: Path) -> jinja2.Environment:
 
 @dataclass(frozen=True)
 class RenderedPage:
-    """A rendered page and what it holds. Until :meth:`with_charts`, ``html`` holds a placeholder where each
-    of its ``charts`` goes, so the charts of every page can be drawn together (see ``draw_charts``)."""
+    """A rendered page and what it holds: its charts (each a Vega-Lite spec inlined in ``html``) and the
+    number of its tables."""
 
     name: str
     title: str
@@ -247,25 +246,10 @@ class RenderedPage:
     def n_charts(self) -> int:
         return len(self.charts)
 
-    def with_charts(self, svgs: Mapping[str, str]) -> RenderedPage:
-        """The page with each chart's placeholder replaced by its SVG from ``svgs`` (by chart id).
-
-        A template that dropped or repeated a chart's markup is an error naming the chart, never a page
-        with a hole in it."""
-        html = self.html
-        for chart in self.charts:
-            if html.count(chart.placeholder) != 1:
-                raise ReportDefinitionError(
-                    f"page {self.name!r}: chart {chart.chart_id} appears {html.count(chart.placeholder)} times"
-                    " in the rendered template instead of once")
-            html = html.replace(chart.placeholder, svgs[chart.chart_id])
-        return RenderedPage(self.name, self.title, html, self.charts, self.n_tables)
-
 
 def render_template(environment: jinja2.Environment, template_name: str, page_name: str,
                     context: Mapping) -> RenderedPage:
-    """Render one template with the components and ``context``; its title is its ``title`` block. The
-    charts are not drawn yet: see :meth:`RenderedPage.with_charts`."""
+    """Render one template with the components and ``context``; its title is its ``title`` block."""
     template = environment.get_template(template_name)
     components = Components(page_name)
     variables = {**context, **components.functions()}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -10,7 +9,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from student_personas.reports.charts import draw_charts
 from student_personas.reports.pages import (
     discover_pages,
     input_views,
@@ -25,15 +23,13 @@ BUILTIN_SOURCE = "the built-in synthetic cohort (seed raw_students)"
 
 
 def render_site(connection: duckdb.DuckDBPyConnection, relations: Mapping[str, duckdb.DuckDBPyRelation],
-                settings: Mapping, templates_dir: Path, rendered_at: datetime, processes: int | None = None
-                ) -> pd.DataFrame:
+                settings: Mapping, templates_dir: Path, rendered_at: datetime) -> pd.DataFrame:
     """Render each page of ``templates_dir`` from ``relations`` into ``settings['reports_dir']``, then
     ``index.html`` linking them. Returns one row per page: page, title, path, bytes, n_charts, n_tables,
     rendered_at.
 
-    Queries and templates run page by page; then the charts of all pages are drawn together in
-    ``processes`` worker processes (default: one per core this process may use), since drawing is most
-    of the work.
+    Queries and templates run page by page. Charts are Vega-Lite specs written into the pages, drawn by
+    the reader's browser, so rendering costs about the time of the queries.
 
     Every page header states ``rendered_at`` and the data source (``settings['students_path']``, or the
     built-in cohort), so a printed page can always be traced to its run and input.
@@ -53,9 +49,6 @@ def render_site(connection: duckdb.DuckDBPyConnection, relations: Mapping[str, d
             pages.append(render_template(environment, page.template_name, page.name, {
                 "q": results, "settings": settings, "report": report,
                 "source_tables": sorted(referenced_tables(page))}))
-    svgs = draw_charts([chart for page in pages for chart in page.charts],
-                       len(os.sched_getaffinity(0)) if processes is None else processes)
-    pages = [page.with_charts(svgs) for page in pages]
     listing = pd.DataFrame({
         "page": [page.name for page in pages],
         "title": [page.title for page in pages],
