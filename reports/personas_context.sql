@@ -98,6 +98,7 @@ select
     n_students,
     share,
     scope_students,
+    holds_nearly_everyone,
     is_suppressed
 from {{ ref('context_tier_counts_published') }}
 where scope = 'all students'

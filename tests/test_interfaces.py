@@ -101,7 +101,7 @@ def test_the_flat_student_table_has_features_and_factors_but_no_label_or_protect
     factors = [column for column in builtin_build.frame("select * from student_factors limit 0").columns
                if column.startswith("factor_")]
     features = [column for column, role in roles.items() if role == "feature"]
-    assert list(flat.columns) == ["student_id", "persona_id", "persona_name", "persona_display_name",
+    assert list(flat.columns) == ["student_id", "term", "persona_id", "persona_name", "persona_display_name",
                                   "distance_to_centroid", "margin_to_next", *factors, *features, "run_id"]
     assert not {column for column, role in roles.items() if role in ("label", "protected")} & set(flat.columns)
     assert len(flat) == flat.student_id.nunique() == builtin_build.scalar("select count(*) from persona_assignments")

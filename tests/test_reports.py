@@ -124,10 +124,10 @@ def test_volumes_and_label_prevalence_equal_the_warehouse(builtin_build, builtin
     positives, clean, rate, low, high = builtin_build.query(
         "select count, denominator, rate, ci_lower, ci_upper from data_quality_summary "
         "where check_name = 'label_prevalence'")[0]
-    value, note = metrics["Dropout_Risk prevalence"]
+    value, note = metrics["dropout risk flag prevalence"]  # the worked example's label_name
     assert value == format_value(rate, "percent") == format_value(positives / clean, "percent")
     assert note == f"95% Wilson interval {format_value(low, 'percent')} to {format_value(high, 'percent')}"
-    assert f"is positive for {positives} of {format_value(clean, 'count')} clean students" in " ".join(
+    assert f"dropout risk flag” holds for {positives} of {format_value(clean, 'count')} clean students" in " ".join(
         page_html(builtin_build).split())
 
 
@@ -294,7 +294,7 @@ def expected_actions(run) -> dict[int, list[str]]:
     MIN_CONTRAST SD; a numeric column is below/above the cohort by its sign, an ordered categorical column is
     below (above) when its first (last) declared level is more common in the persona; largest first."""
     profiles = run.query("select profiles.persona_id, profiles.source_column, profiles.level, "
-                         "profiles.standardized_difference, roles.declared_levels "
+                         "profiles.standardized_difference, roles.allowed_levels "
                          "from persona_profiles as profiles join stg_column_roles as roles "
                          "on roles.column_name = profiles.source_column")
     playbook = run.query("select source_column, direction, action from support_playbook")
@@ -401,8 +401,8 @@ def test_the_sql_box_runs_against_the_warehouse_and_returns_the_shown_neighbours
     assert neighbours_sql == f"select * from students_like('{example}', 10)"
     found = builtin_build.query(neighbours_sql)
     shown = persona_page.table("Rank", "Student", "Similarity")
-    assert [student for student, _ in found] == [row[1] for row in shown]
-    assert [format_value(similarity, "score") for _, similarity in found] == [row[2] for row in shown]
+    assert [student for student, _, _ in found] == [row[1] for row in shown]
+    assert [format_value(similarity, "score") for _, _, similarity in found] == [row[2] for row in shown]
     profile = builtin_build.frame(profile_sql)
     assert sorted(profile.source_column) == sorted(row[0] for row in persona_page.table("Column", f"Student {example}"))
 
@@ -630,8 +630,9 @@ def test_pages_use_no_deficit_language(builtin_build, edited_build, audited_buil
     input's own column names (such as Courses_Failed or the label's name) are data, not wording, and are left
     out of the check; "predictive value" is the name of a fairness metric."""
     for run in (builtin_build, edited_build, audited_build):
-        columns = sorted((name for (name,) in run.query("select column_name from stg_column_roles")), key=len,
-                         reverse=True)
+        columns = sorted((name for (name,) in run.query(
+            "select column_name from stg_column_roles union select column_name from data_quality_summary "
+            "where check_name = 'label_prevalence'")), key=len, reverse=True)
         for (page,) in run.query("select page from report_pages"):
             text = PageReader(page_html(run, page)).text
             for column in columns:
@@ -662,10 +663,9 @@ def own_schema_build(tmp_path_factory):
     path = workdir / "students.csv"
     with open(path, "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(rows)
-    run = run_dbt(workdir, variables={
-        "students_path": str(path), "id_column": "learner", "label_column": None, "protected_columns": [],
-        "categorical_columns": {}, "range_rules": {"score": [0, 100], "hours": [0, 168]},
-        "report_bivariate_pairs": [{"x": "hours", "y": "score"}, {"x": "Attendance_Rate", "y": "GPA"}],
+    run = run_dbt(workdir, base_vars={}, variables={
+        "students_path": str(path), "id_column": "learner", "range_rules": {"score": [0, 100], "hours": [0, 168]},
+        "report_bivariate_pairs": [{"x": "hours", "y": "score"}, {"x": "cohort", "y": "score"}],
         "report_scatter_sample_size": 25})
     assert run.returncode == 0, run.output[-3000:]
     return run
@@ -692,11 +692,11 @@ def test_data_is_escaped_on_the_page(own_schema_build):
 
 def test_absent_pairs_are_skipped_and_said_so_and_samples_are_drawn(own_schema_build):
     text = " ".join(page_html(own_schema_build).split())
-    assert "Skipped GPA vs Attendance_Rate: Attendance_Rate and GPA are not a numeric feature of this input." in text
-    clean = own_schema_build.scalar("select count(*) from stg_students")
+    assert "Skipped score vs cohort: cohort is not a numeric feature of this input." in text
+    clean = own_schema_build.scalar("select count(*) from int_student_records")
     caption = next(c for c in PageReader(page_html(own_schema_build)).captions if c.startswith("Pearson r"))
     assert caption.endswith(f"25 of {clean} students drawn (seeded sample).")
-    assert "No label column is configured" in text
+    assert "No label is configured" in text
     assert "No playbook action yet for these features of this input: cohort, hours, score." in re.sub(
         r"</?code>", "", text)
 
@@ -710,7 +710,8 @@ def test_pages_without_a_label_or_protected_attributes_say_so(own_schema_build):
     personas = PageReader(page_html(own_schema_build, "personas"))
     profiles = re.findall(r'aria-label="Persona \d+ vs cohort \(SD\)"', page_html(own_schema_build, "personas"))
     assert len(profiles) == own_schema_build.scalar("select count(*) from persona_summary")  # two columns suffice
-    assert "None of the columns in var peer_profile_columns is a numeric feature of this input" in personas.text
+    assert {row[0] for row in own_schema_build.query("select distinct source_column from peer_profiles")} == {
+        "hours", "score"}  # peer profiles default to every numeric feature
     assert len(personas.table("Rank", "Student", "Similarity")) == 10
     students = own_schema_build.scalar("select count(*) from persona_assignments")
     assert f"25 of {students} students drawn: a seeded sample (the same students on every build)." in personas.captions
@@ -854,7 +855,7 @@ def test_a_table_filtered_by_persona_shows_only_its_rows_and_sorts_by_value(buil
 
 def test_selecting_a_persona_highlights_it_across_charts_and_tables(builtin_build, context_in_browser):
     page, problems = context_in_browser
-    chart = page.locator('figure[aria-label="Dropout_Risk by persona"] .vega-chart svg')
+    chart = page.locator('figure[aria-label="dropout risk flag by persona"] .vega-chart svg')
     dimmed = '[opacity="0.25"]'
     assert chart.locator(dimmed).count() == 0
     page.select_option("select[data-persona-select]", "2")
@@ -863,7 +864,7 @@ def test_selecting_a_persona_highlights_it_across_charts_and_tables(builtin_buil
     assert highlighted and set(highlighted) == {"2"}
     assert page.locator('tr[data-persona="2"]').count() == len(highlighted)
     page.wait_for_function("selector => document.querySelector(selector) !== null",
-                           arg=f'figure[aria-label="Dropout_Risk by persona"] svg {dimmed}')
+                           arg=f'figure[aria-label="dropout risk flag by persona"] svg {dimmed}')
     heatmap = page.locator('figure[aria-label="Context tier by persona"] .vega-chart svg')
     assert heatmap.locator(dimmed).count() > 0  # the other personas' cells are dimmed too
     page.select_option("select[data-persona-select]", "")
@@ -878,7 +879,7 @@ def test_selecting_a_persona_highlights_it_across_charts_and_tables(builtin_buil
 
 def test_chart_marks_have_tooltips(builtin_build, context_in_browser):
     page, problems = context_in_browser
-    chart = page.locator('figure[aria-label="Dropout_Risk by persona"] .vega-chart svg')
+    chart = page.locator('figure[aria-label="dropout risk flag by persona"] .vega-chart svg')
     chart.locator("g.mark-symbol path").first.hover()
     page.wait_for_selector("#vg-tooltip-element.visible", timeout=5_000)
     tooltip = page.inner_text("#vg-tooltip-element")

@@ -27,6 +27,7 @@ published as (
         {{ published_count('tier_counts.n_students', 'suppression.suppression') }} as n_students,
         tier_counts.scope_students,
         {{ published_value('tier_counts.share', 'suppression.suppression') }} as share,
+        tier_counts.holds_nearly_everyone,
         suppression.suppression is not null as is_suppressed,
         tier_counts.run_id
     from tier_counts
