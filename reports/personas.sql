@@ -324,3 +324,24 @@ from per_student
 inner join {{ query('personas') }} as personas using (persona_id)
 group by personas.persona_id, personas.display_name
 order by personas.persona_id
+
+-- name: batches
+-- Every batch read so far (this fitting build's records, and each scoring run), per term, newest first.
+select batch_kind, term, model_version, rows_read, valid_rows, rejected_rows, summary, recorded_at
+from {{ ref('scoring_batches') }}
+order by recorded_at desc, term
+
+-- name: notable_drift
+-- What moved most in each batch against the fitted cohort (batch_drift, is_notable).
+select batch_id, term, aspect, item, fitted_value, batch_value, difference, standardized_difference
+from {{ ref('batch_drift') }}
+where is_notable
+order by batch_id, term, aspect, abs(coalesce(standardized_difference, difference)) desc
+
+-- name: transitions
+-- Moves between personas from one term to the next for this build's model version, as published.
+select step, term_from, term_to, term_from || ' → ' || term_to as term_pair, persona_from, persona_from_name,
+    persona_to_name, students, share_of_from
+from {{ ref('persona_transitions_published') }}
+where model_version = (select model_version from {{ ref('persona_models') }} order by fitted_at desc limit 1)
+order by step, persona_from, persona_to
