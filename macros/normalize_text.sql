@@ -23,14 +23,14 @@
 {%- endmacro %}
 
 
-{% macro parsed_number(text_expression) -%}
+{% macro parsed_number(text_expression, decimal_separator) -%}
   {#-
     A number from normalised text, strictly: an optional sign, digits with at most one decimal separator,
     an optional exponent (DuckDB's own cast would also take '1_234', ' 0x10' or 'infinity'). The file's
-    decimal separator (declared, or detected by the preflight) and thousands separator are honoured.
-    Null when the text is not such a number.
+    decimal separator (declared, or detected by the preflight: input_fact('decimal_separator'), looked up once
+    per model by the caller) and thousands separator are honoured. Null when the text is not such a number.
   -#}
-  {%- set decimal = input_fact('decimal_separator') or '.' -%}
+  {%- set decimal = decimal_separator or '.' -%}
   {%- set thousands = var('thousands_separator', none) -%}
   {%- set value = text_expression -%}
   {%- if thousands -%}{%- set value = "replace(" ~ value ~ ", " ~ sql_string(thousands) ~ ", '')" -%}{%- endif -%}

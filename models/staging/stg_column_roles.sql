@@ -19,6 +19,7 @@
 {%- set clipping = var('clip_outliers') -%}
 {%- set clip_overrides = clipping.get('columns') or {} -%}
 {%- set term_like = input_fact('term_like_columns') or [] -%}
+{%- set decimal_separator = input_fact('decimal_separator') -%}
 
 with students as (
 
@@ -48,7 +49,7 @@ column_profiles as (
                 'column_position': {{ loop.index }},
                 'row_count': count(*),
                 'present_count': count({{ value }}),
-                'numeric_count': count({{ parsed_number(value) }}),
+                'numeric_count': count({{ parsed_number(value, decimal_separator) }}),
                 'distinct_count': count(distinct {{ value }}),
                 'folded_distinct_count': count(distinct lower({{ value }}))
             }{{ "," if not loop.last }}

@@ -10,6 +10,7 @@
 {%- set file_columns = roles | selectattr('origin', 'equalto', 'input') | list -%}
 {%- set id_columns = columns_with(roles, 'id') -%}
 {%- set term_columns = columns_with(roles, 'term') -%}
+{%- set decimal_separator = input_fact('decimal_separator') -%}
 
 with source as (
 
@@ -55,7 +56,7 @@ typed as (
         {%- for column in file_columns %}
         {%- set value = 'normalized.' ~ sql_identifier(column.column_name) %}
         {%- if column.kind == 'numeric' %}
-        {{ parsed_number(value) }} as {{ sql_identifier(column.column_name) }}
+        {{ parsed_number(value, decimal_separator) }} as {{ sql_identifier(column.column_name) }}
         {%- elif column.has_case_variants %}
         coalesce(case_variants_{{ column.column_position }}.canonical, {{ value }}) as {{ sql_identifier(column.column_name) }}
         {%- else %}
