@@ -41,7 +41,7 @@ column_parts as (
         feature_parts.student_id,
         feature_parts.persona_id,
         feature_parts.next_persona_id,
-        encoding.source_column as feature,
+        encoding.source_column,
         list_sum(list(feature_parts.contribution order by encoding.feature_index)) as contribution
     from feature_parts
     inner join encoding
@@ -58,7 +58,7 @@ ranked as (
         column_parts.persona_id,
         column_parts.next_persona_id,
         'feature' as part,
-        column_parts.feature,
+        column_parts.source_column as feature,
         column_parts.contribution,
         row_number() over (
             partition by column_parts.student_id
@@ -73,8 +73,7 @@ ranked as (
         standardized.numeric_value,
         standardized.level
     from column_parts
-    inner join standardized
-        on standardized.student_id = column_parts.student_id and standardized.source_column = column_parts.feature
+    inner join standardized using (student_id, source_column)
 
 ),
 
