@@ -1,5 +1,6 @@
-"""Every student's placement gap split exactly into one part per encoded feature plus a baseline
-(student_personas.explanations): wide, one row per student, contribution_j for feature_index j."""
+"""Every student's placement gap split exactly into one part per feature column plus a baseline
+(student_personas.explanations), long: one row per student and feature column, ranked by pull, and one
+baseline row per student (feature null), which also carries the whole gap."""
 
 
 def model(dbt, session):
@@ -13,14 +14,29 @@ def model(dbt, session):
     score_ids, scores = warehouse.wide_matrix(dbt.ref("int_student_factor_scores"), "student_id", "factor_")
     persona_ids, centroids = warehouse.wide_matrix(dbt.ref("int_persona_centroids"), "persona_id", "factor_")
     assigned = dbt.ref("int_persona_assignments").order("student_id").to_arrow_table()
-    assigned_ids = assigned.column("student_id").to_numpy(zero_copy_only=False)
-    if not (np.array_equal(ids, score_ids) and np.array_equal(ids, assigned_ids)):
+    encoding = dbt.ref("feature_encoding").filter("is_used").order("feature_index") \
+        .project("source_column").fetchall()
+    if not (np.array_equal(ids, score_ids) and np.array_equal(ids, assigned.column("student_id").to_numpy(
+            zero_copy_only=False))):
         raise ValueError("features, factor scores and persona assignments do not list the same students")
     own = np.searchsorted(persona_ids, assigned.column("persona_id").to_numpy())
     warehouse.progress(f"placement explanations for {len(ids):,} students")
     placed = explanations.explain_placements(x, components, scores, centroids, own)
-    table = warehouse.wide_table("student_id", ids, placed.parts, "contribution_")
-    return table.add_column(1, "persona_id", pa.array(persona_ids[own], pa.int32())) \
-        .add_column(2, "next_persona_id", pa.array(persona_ids[placed.next_persona], pa.int32())) \
-        .add_column(3, "squared_distance_gap", pa.array(placed.gap, pa.float64())) \
-        .add_column(4, "baseline", pa.array(placed.baseline, pa.float64()))
+    columns, parts = explanations.column_parts(placed.parts, [row[0] for row in encoding])
+    n_students, n_columns = parts.shape
+    rows_per_student = n_columns + 1
+    student = np.repeat(np.arange(n_students), rows_per_student)
+    is_baseline = np.tile(np.arange(rows_per_student) == n_columns, n_students)
+    values = np.column_stack([parts, placed.baseline]).ravel()
+    ranks = np.column_stack([explanations.ranks_by_pull(parts), np.zeros(n_students, dtype=np.int64)]).ravel()
+    names = np.array([*columns, None], dtype=object)
+    return pa.table({
+        "student_id": pa.array(ids).take(pa.array(student)),
+        "persona_id": pa.array(persona_ids[own][student], pa.int32()),
+        "next_persona_id": pa.array(persona_ids[placed.next_persona][student], pa.int32()),
+        "part": pa.array(np.where(is_baseline, "baseline", "feature")),
+        "feature": pa.array(np.tile(names, n_students), pa.string()),
+        "contribution": pa.array(values, pa.float64()),
+        "rank": pa.array(ranks, pa.int32(), mask=is_baseline),
+        "squared_distance_gap": pa.array(np.repeat(placed.gap, rows_per_student), pa.float64(), mask=~is_baseline),
+    })

@@ -108,3 +108,22 @@ def explain_placements(x: np.ndarray, components: np.ndarray, scores: np.ndarray
         baseline=coefficients @ reference + offset,
         parts=coefficients * (x - reference),
     )
+
+
+def column_parts(parts: np.ndarray, feature_columns) -> tuple[list[str], np.ndarray]:
+    """Per-feature parts summed to their source column (a categorical column's indicators together), columns
+    in order of first appearance: (column names, students × columns). Sums of exact parts stay exact."""
+    names = list(dict.fromkeys(feature_columns))
+    index = {name: i for i, name in enumerate(names)}
+    membership = np.zeros((parts.shape[1], len(names)))
+    membership[np.arange(parts.shape[1]), [index[name] for name in feature_columns]] = 1.0
+    return names, parts @ membership
+
+
+def ranks_by_pull(parts: np.ndarray) -> np.ndarray:
+    """Per student, the rank of each column's part: 1 = the strongest pull toward the own persona, down to
+    the strongest pull toward the next one; ties go to the earlier column."""
+    order = np.argsort(-parts, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(1, parts.shape[1] + 1)[None, :], axis=1)
+    return ranks

@@ -109,3 +109,12 @@ def test_next_nearest_breaks_ties_by_the_lower_persona_and_needs_two_personas():
     assert explanations.next_nearest(np.array([[0.0, 0.0]]), centroids, np.array([0])).tolist() == [1]
     with pytest.raises(ValueError, match="at least two personas"):
         explanations.next_nearest(np.zeros((1, 2)), centroids[:1], np.array([0]))
+
+
+def test_column_parts_sum_a_columns_indicators_and_ranks_go_by_pull():
+    parts = np.array([[0.5, -0.1, 0.2, 0.0], [0.0, 0.3, 0.3, -0.2]])
+    columns, summed = explanations.column_parts(parts, ["a", "c", "c", "b"])
+    assert columns == ["a", "c", "b"]
+    assert np.allclose(summed, [[0.5, 0.1, 0.0], [0.0, 0.6, -0.2]])
+    assert explanations.ranks_by_pull(summed).tolist() == [[1, 2, 3], [2, 1, 3]]
+    assert explanations.ranks_by_pull(np.array([[0.0, 0.0, 1.0]])).tolist() == [[2, 3, 1]]  # ties: earlier column

@@ -67,8 +67,9 @@ per_student as (
 
 parts as (
 
-    select student_id, next_persona_id, squared_distance_gap, baseline
+    select student_id, next_persona_id, squared_distance_gap, contribution as baseline
     from {{ ref('int_student_explanation_parts') }}
+    where part = 'baseline'
 
 ),
 
