@@ -1,17 +1,20 @@
 """The advisor's view on real builds: exact explanations, reasons, actions, segment priorities, the staff-only
-caseload files and the student lookup page (in Chromium). Uses the shared built-in build; one small extra run
-re-renders the caseload and the page from a copy of its warehouse with other vars."""
+caseload files and the student lookup page (in Chromium). Uses the shared built-in build; two small runs
+rebuild only the caseload models on a copy of its warehouse with other vars."""
 
 import csv
 import json
 import re
 import shutil
 
+import duckdb
 import numpy as np
 import pytest
 
-from conftest import run_dbt
+from conftest import PROJECT_DIR, run_dbt
 from student_personas.naming import deficit_terms_in
+from student_personas.reports.pages import (discover_pages, input_views, page_environment, referenced_tables,
+                                            render_template, run_queries)
 from test_reports import CHROMIUM_FLAGS, browser, reports_dir  # noqa: F401  (browser is a fixture)
 
 CASELOAD_COLUMNS = ["student_id", "caseload_group", "persona_id", "persona_name", "sentence", "top_reasons",
@@ -152,12 +155,11 @@ def test_caseload_files_hold_every_student_once_and_nothing_label_or_protected(b
 
 @pytest.fixture(scope="module")
 def regrouped_build(builtin_build, tmp_path_factory):
-    """The caseload and the pages re-rendered from a copy of the built-in warehouse: caseloads grouped by
-    a categorical column, and the lookup page capped at 100 students (a seeded sample)."""
+    """The caseload rebuilt from a copy of the built-in warehouse, grouped by a categorical column."""
     workdir = tmp_path_factory.mktemp("regrouped")
     shutil.copy(builtin_build.database, workdir / "warehouse.duckdb")
-    run = run_dbt(workdir, command="build --select student_caseload caseload_exports report_pages",
-                  variables={"caseload_group_column": "Past_Academic_Performance", "report_lookup_max_students": 100})
+    run = run_dbt(workdir, command="build --select student_caseload caseload_exports",
+                  variables={"caseload_group_column": "Past_Academic_Performance"})
     assert run.returncode == 0, run.output[-3000:]
     return run
 
@@ -263,13 +265,30 @@ def test_typing_an_id_shows_that_students_persona_reasons_peers_and_actions(buil
     assert f"where student_id = '{student_id}'" in seen["sql"]
 
 
-def test_an_id_not_on_a_capped_page_gets_the_sql_to_run(regrouped_build, browser, tmp_path):  # noqa: F811
-    html = (reports_dir(regrouped_build) / "students.html").read_text(encoding="utf-8")
+def render_lookup_page(run, destination, max_students):
+    """The lookup page alone, rendered by the report engine from the build's warehouse with another cap."""
+    with duckdb.connect(str(run.database), read_only=True) as connection:
+        page = next(p for p in discover_pages(PROJECT_DIR / "reports") if p.name == "students")
+        relations = {table: connection.table(table) for table in referenced_tables(page)}
+        settings = {"lookup_max_students": max_students, "sample_seed": 42, "action_min_contrast": 1.0}
+        with input_views(connection, relations):
+            results = run_queries(connection, page, relations, settings)
+    rendered = render_template(page_environment(PROJECT_DIR / "reports"), page.template_name, page.name, {
+        "q": results, "settings": settings, "source_tables": [],
+        "report": {"rendered_at": "now", "data_source": "test"}})
+    destination.write_text(rendered.html, encoding="utf-8")
+    return rendered.html
+
+
+def test_an_id_not_on_a_capped_page_gets_the_sql_to_run(builtin_build, browser, tmp_path):  # noqa: F811
+    path = tmp_path / "students.html"
+    html = render_lookup_page(builtin_build, path, 100)
     embedded = embedded_payload(html)["students"]
     assert len(embedded) == 100 and "embeds a seeded sample of 100 of 1,000 students" in " ".join(html.split())
-    missing = next(s for (s,) in regrouped_build.query("select student_id from student_reasons order by student_id")
+    assert render_lookup_page(builtin_build, tmp_path / "again.html", 100) == html  # the same sample every time
+    missing = next(s for (s,) in builtin_build.query("select student_id from student_reasons order by student_id")
                    if s not in embedded)
-    seen = lookup(browser, reports_dir(regrouped_build) / "students.html", missing, tmp_path)
+    seen = lookup(browser, path, missing, tmp_path)
     assert seen["problems"] == [] and not seen["visible"]
     assert f"Student {missing} is not among the students embedded in this page" in seen["status"]
     assert f"select * from student_reasons where student_id = '{missing}';" in seen["sql"]
