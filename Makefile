@@ -61,6 +61,7 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/refresh.py
 	$(BIN)/python benchmarks/compare_notebook.py --students 30000
 	$(BIN)/python benchmarks/scoring.py --fit 100000 --score 10000
+	$(BIN)/python benchmarks/advising.py
 
 clean:
 	rm -rf target logs reports/out .pytest_cache

@@ -50,5 +50,10 @@ def model(dbt, session):
         # Empty unless var label_signal_audit is on: the audit model itself is then disabled, and dbt records
         # every dbt.ref of a Python model whatever the code around it, so it cannot be ref'd here.
         "label_signal_audit_published": dbt.ref("label_signal_audit_published"),
+        # Student lookup (staff only): student-level reasons, actions and priorities.
+        "student_reasons": dbt.ref("student_reasons"),
+        "student_explanations": dbt.ref("student_explanations"),
+        "student_actions": dbt.ref("student_actions"),
+        "persona_priorities": dbt.ref("persona_priorities"),
     }
     return render_site(session, relations, settings, TEMPLATES_DIR, datetime.now(timezone.utc))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from sklearn.decomposition import NMF, TruncatedSVD, non_negative_factorization
+from sklearn.decomposition import NMF, TruncatedSVD
 from sklearn.exceptions import ConvergenceWarning
 
 _EPS = 1e-10
@@ -92,21 +92,97 @@ def fit_nmf_components(x: np.ndarray, rank: int, seed: int, max_iter: int = 800)
     return (h / norms[:, None])[order]
 
 
-def factor_scores(x: np.ndarray, components: np.ndarray, max_iter: int = 400) -> np.ndarray:
-    """Non-negative factor scores W for rows of `x` given fixed loadings H (a non-negative least squares
-    projection, solved by coordinate descent). Training students and new students are scored the same way."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        w, _, _ = non_negative_factorization(
-            np.ascontiguousarray(x, dtype=np.float64),
-            H=np.ascontiguousarray(components, dtype=np.float64),
-            n_components=components.shape[0],
-            update_H=False,
-            solver="cd",
-            max_iter=max_iter,
-            tol=1e-6,
-        )
+def factor_scores(x: np.ndarray, components: np.ndarray) -> np.ndarray:
+    """Non-negative factor scores W for rows of `x` given fixed loadings H: for every row, the exact
+    non-negative least-squares solution of min ||x - w H|| subject to w >= 0 (see `exact_nnls`).
+    Training students and new students are scored the same way.
+
+    Exact rather than iterated to a tolerance: the scores then satisfy w_A = (H_A H_Aᵀ)⁻¹ H_A x on
+    their active set A (the factors with w > 0) to rounding, which is what makes a student's placement
+    decomposable exactly into per-feature parts (student_personas.explanations)."""
+    return exact_nnls(np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(components, dtype=np.float64))
+
+
+def active_set_keys(active: np.ndarray) -> np.ndarray:
+    """One integer per row identifying its pattern of True columns (bit j = column j; beyond 62 columns,
+    the pattern's index among the distinct patterns), so rows can be grouped with one 1-d sort."""
+    if active.shape[1] > 62:
+        return np.unique(active, axis=0, return_inverse=True)[1].ravel().astype(np.int64)
+    return active.astype(np.int64) @ (np.int64(1) << np.arange(active.shape[1], dtype=np.int64))
+
+
+def rows_by_active_set(active: np.ndarray) -> list[np.ndarray]:
+    """Row indices grouped by their pattern of True columns (one sort, so the cost does not grow with the
+    number of groups)."""
+    keys = active_set_keys(active)
+    order = np.argsort(keys, kind="stable")
+    boundaries = np.flatnonzero(np.diff(keys[order])) + 1
+    return np.split(order, boundaries) if keys.size else []
+
+
+def _solve_on_passive_sets(gram: np.ndarray, rhs: np.ndarray, passive: np.ndarray) -> np.ndarray:
+    """w with w_P = gram_PP⁻¹ rhs_P on each row's passive set P and 0 elsewhere: one solve per distinct
+    passive set (at most 2^r, in practice a few dozen), never one per row."""
+    w = np.zeros_like(rhs)
+    for rows in rows_by_active_set(passive):
+        columns = np.flatnonzero(passive[rows[0]])
+        if columns.size == 0:
+            continue
+        block = gram[np.ix_(columns, columns)]
+        try:
+            w[np.ix_(rows, columns)] = np.linalg.solve(block, rhs[np.ix_(rows, columns)].T).T
+        except np.linalg.LinAlgError:  # collinear loadings: the minimum-norm solution
+            w[np.ix_(rows, columns)] = rhs[np.ix_(rows, columns)] @ np.linalg.pinv(block).T
     return w
+
+
+def exact_nnls(x: np.ndarray, components: np.ndarray, tolerance: float = 1e-12) -> np.ndarray:
+    """Exact non-negative least squares for every row of `x` against the rows of `components`, by block
+    principal pivoting (Kim & Park 2011, "Fast nonnegative matrix factorization: an active-set-like
+    method and comparisons"), vectorised over rows.
+
+    Each row keeps a passive set P (factors allowed to be positive); the normal equations are solved on P
+    (grouped: rows with the same P share one solve), and the rows whose solution breaks the optimality
+    conditions (w_P < 0, or a negative gradient (H Hᵀ w - H x)_j on a factor outside P) swap the
+    offending factors in or out, all at once while the number of violations falls, and after three steps
+    without progress one at a time (Murty's rule, which guarantees termination). Converged rows leave the
+    loop, so a step costs only the rows still moving. The result meets the optimality conditions to
+    `tolerance` (the problem is strictly convex when the loadings are linearly independent, so this is
+    the unique solution); tiny negative rounding is set to 0."""
+    n_rows, rank = x.shape[0], components.shape[0]
+    gram = components @ components.T
+    rhs = x @ components.T
+    scale = max(1.0, float(np.abs(rhs).max(initial=0.0)))
+    w = np.zeros((n_rows, rank))
+    passive = np.ones((n_rows, rank), dtype=bool)  # start from the unconstrained solution
+    best_violations = np.full(n_rows, rank + 1)
+    full_exchanges_left = np.full(n_rows, 3)
+    moving = np.arange(n_rows)
+    for _ in range(20 * rank + 20):
+        solution = _solve_on_passive_sets(gram, rhs[moving], passive[moving])
+        gradient = solution @ gram - rhs[moving]
+        violated = (passive[moving] & (solution < -tolerance * scale)) | \
+            (~passive[moving] & (gradient < -tolerance * scale))
+        n_violated = violated.sum(axis=1)
+        done = n_violated == 0
+        w[moving[done]] = solution[done]
+        if done.all():
+            break
+        rows, violated, n_violated = moving[~done], violated[~done], n_violated[~done]
+        improved = n_violated < best_violations[rows]
+        best_violations[rows[improved]] = n_violated[improved]
+        full_exchanges_left[rows[improved]] = 3
+        patient = ~improved & (full_exchanges_left[rows] > 0)
+        full_exchanges_left[rows[patient]] -= 1
+        full = improved | patient
+        exchange = np.where(full[:, None], violated, False)
+        last = rank - 1 - np.argmax(violated[:, ::-1], axis=1)  # Murty: only the largest violated index
+        exchange[np.flatnonzero(~full), last[~full]] = True
+        passive[rows] ^= exchange
+        moving = rows
+    else:
+        raise RuntimeError(f"exact_nnls did not converge for {moving.size} rows")
+    return np.maximum(w, 0.0)
 
 
 def reconstruction_shares(scores: np.ndarray) -> np.ndarray:

@@ -111,6 +111,22 @@ def contrast_phrase(contrast: Contrast, column_phrases: dict[str, list[str]], la
     return None if deficit_terms_in(phrase) else phrase
 
 
+def student_value_phrase(source_column: str, level: str | None, above: bool, column_phrases: dict) -> str:
+    """How one student's own value reads in a reason: the configured phrase for a number above or below
+    the cohort ('more study hours'), else 'higher' / 'lower' and the humanized column name; for a level
+    of a categorical column, the column and the level ('past academic performance: Above Average').
+    A phrase with deficit language is never used; the fallback is then the column's own name, which is
+    the input's data, not our wording (a student's reason must still name the column it is about)."""
+    if level is not None:
+        phrase = f"{humanize(source_column)}: {level}"
+        return phrase if not deficit_terms_in(humanize(source_column)) else f"{source_column}: {level}"
+    configured = column_phrases.get(source_column)
+    if configured and not deficit_terms_in(configured[1 if above else 0]):
+        return configured[1 if above else 0]
+    phrase = f"{'higher' if above else 'lower'} {humanize(source_column)}"
+    return phrase if not deficit_terms_in(phrase) else f"{'higher' if above else 'lower'} {source_column}"
+
+
 def usable_phrases(contrasts: list[Contrast], column_phrases: dict, min_contrast: float, labels: Labels = NO_LABELS,
                    for_name: bool = True) -> list[tuple[str, Contrast]]:
     """Phrases for the contrasts of at least `min_contrast` standard deviations, largest first, one per

@@ -72,7 +72,40 @@ def test_components_have_unit_norm_and_are_ordered_by_reconstruction_share():
 def test_factor_scores_recover_the_weights_of_an_exact_factorisation():
     h = np.array([[1.0, 0.0, 0.0, 1.0], [0.0, 1.0, 1.0, 0.0]]) / np.sqrt(2)
     w = np.array([[2.0, 0.0], [0.5, 1.5], [0.0, 3.0]])
-    assert np.allclose(factors.factor_scores(w @ h, h), w, atol=1e-6)
+    assert np.allclose(factors.factor_scores(w @ h, h), w, atol=1e-12)
+
+
+@pytest.mark.parametrize("rank", [1, 3, 6, 10])
+def test_factor_scores_are_the_exact_nnls_solution_of_every_row(rank):
+    """Against scipy's Lawson-Hanson NNLS row by row, and the optimality conditions directly: w >= 0, the
+    gradient H (Hᵀw - x) is 0 where w > 0 and >= 0 where w = 0, and w_A = (H_A H_Aᵀ)⁻¹ H_A x on the active set."""
+    from scipy.optimize import nnls
+
+    rng = np.random.default_rng(rank)
+    h = rng.uniform(0, 1, size=(rank, 15)) ** 2
+    h /= np.linalg.norm(h, axis=1, keepdims=True)
+    x = np.clip(rng.uniform(-0.4, 1.0, size=(400, 15)), 0, None)
+    x[:5] = 0.0  # all-zero rows score 0
+    w = factors.factor_scores(x, h)
+    expected = np.array([nnls(h.T, row)[0] for row in x])
+    assert np.abs(w - expected).max() < 1e-12
+    assert (w >= 0).all() and (w[:5] == 0).all()
+    gradient = w @ h @ h.T - x @ h.T
+    assert np.abs(gradient[w > 0]).max(initial=0) < 1e-12 and gradient[w == 0].min(initial=0) > -1e-12
+    for rows in factors.rows_by_active_set(w > 0):
+        active = w[rows[0]] > 0
+        assert ((w[rows] > 0) == active).all()
+        if active.any():
+            mapped = np.linalg.solve(h[active] @ h[active].T, h[active] @ x[rows].T).T
+            assert np.abs(mapped - w[rows][:, active]).max() < 1e-12
+    assert 1 < len(factors.rows_by_active_set(w > 0)) <= 2 ** rank
+
+
+def test_rows_by_active_set_groups_every_row_once():
+    active = np.array([[True, False], [False, False], [True, False], [True, True]])
+    groups = factors.rows_by_active_set(active)
+    assert sorted(map(sorted, (g.tolist() for g in groups))) == [[0, 2], [1], [3]]
+    assert factors.active_set_keys(active).tolist() == [1, 0, 1, 3]
 
 
 def test_reconstruction_shares_by_hand():

@@ -110,3 +110,15 @@ def test_overrides_replace_names_and_are_validated():
         naming.apply_overrides(generated, {1: "Struggling students"})
     with pytest.raises(ValueError, match="must be unique"):
         naming.apply_overrides(generated, {2: "Higher GPA"})
+
+
+def test_student_value_phrases_use_configured_words_or_neutral_fallbacks():
+    phrases = {"Study_Hours_per_Week": ["fewer study hours", "more study hours"], "Gap": ["weak x", "strong x"]}
+    assert naming.student_value_phrase("Study_Hours_per_Week", None, True, phrases) == "more study hours"
+    assert naming.student_value_phrase("Study_Hours_per_Week", None, False, phrases) == "fewer study hours"
+    assert naming.student_value_phrase("LibraryHours", None, True, phrases) == "higher library hours"
+    assert naming.student_value_phrase("Gap", None, False, phrases) == "lower gap"  # configured phrase has "weak"
+    assert naming.student_value_phrase("Courses_Failed", None, True, {}) == "higher Courses_Failed"
+    assert naming.student_value_phrase("Past_Performance", "Above Average", True, {}) == \
+        "past performance: Above Average"
+    assert naming.student_value_phrase("Poor_Marks", "A", True, {}) == "Poor_Marks: A"

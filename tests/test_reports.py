@@ -243,7 +243,7 @@ def test_without_configured_pairs_the_strongest_correlations_are_drawn(edited_bu
 def test_report_pages_table_lists_what_was_written(builtin_build):
     listing = {page: row for page, *row in builtin_build.query(
         "select page, path, bytes, n_charts, n_tables from report_pages")}
-    assert sorted(listing) == ["data_quality", "personas", "personas_context"]
+    assert sorted(listing) == ["data_quality", "personas", "personas_context", "students"]
     for page, (path, size, charts, tables) in listing.items():
         written = Path(path)
         assert written == reports_dir(builtin_build) / f"{page}.html" and size == written.stat().st_size
@@ -262,6 +262,7 @@ def test_report_pages_table_lists_what_was_written(builtin_build):
     assert 0 < parity_charts < 5  # flag rates are shown, rates among the rare positives are withheld
     # label intervals, Cramér's V, one composition heatmap each, tiers by persona, a parity chart per metric shown
     assert listing["personas_context"][2] == 1 + 1 + protected + 1 + parity_charts
+    assert listing["students"][2] == 0  # the lookup draws its tables in the browser
     index = PageReader((reports_dir(builtin_build) / "index.html").read_text(encoding="utf-8"))
     assert index.links == [f"{page}.html" for page in sorted(listing)]
 
@@ -789,7 +790,7 @@ def assert_not_blank(screenshot: Path):
 def test_pages_render_in_chromium_with_every_chart_and_no_error(request, browser, tmp_path, build_name):
     run = request.getfixturevalue(build_name)
     pages = run.query("select page, n_charts from report_pages order by page")
-    assert [page for page, _ in pages] == ["data_quality", "personas", "personas_context"]
+    assert [page for page, _ in pages] == ["data_quality", "personas", "personas_context", "students"]
     for page, charts in pages:
         seen = open_in_browser(browser, reports_dir(run) / f"{page}.html", tmp_path / f"{page}.png")
         assert seen["problems"] == []
@@ -799,7 +800,7 @@ def test_pages_render_in_chromium_with_every_chart_and_no_error(request, browser
                    for rendered, kind, width, height in seen["charts"]), seen["charts"]
         assert_not_blank(tmp_path / f"{page}.png")
     if build_name == "builtin_build":  # with a label and protected attributes every page has charts
-        assert all(charts > 0 for _, charts in pages)
+        assert all(charts > 0 for page, charts in pages if page != "students")
     index = open_in_browser(browser, reports_dir(run) / "index.html", tmp_path / "index.png")
     assert index["problems"] == [] and {f"{page}.html" for page, _ in pages} <= set(index["links"])
 

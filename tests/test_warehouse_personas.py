@@ -12,6 +12,8 @@ pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
 
 PERSONA_TABLES = ["model_selection", "student_factors", "factor_loadings", "factors", "svd_comparison",
                   "persona_assignments", "persona_profiles", "persona_stability", "persona_summary"]
+ADVISING_TABLES = ["student_explanations", "student_reasons", "student_actions", "student_caseload",
+                   "persona_priorities"]
 
 
 def test_personas_recover_the_planted_patterns(builtin_build):
@@ -81,7 +83,7 @@ def test_two_builds_on_the_same_input_give_identical_tables(builtin_build, secon
     """Every derived table, encoding included, is bit-identical (exact decimal sums in SQL, seeded maths);
     only run_id, the id of the build, differs."""
     second = second_builtin_build
-    for table in ["feature_encoding", "student_features", "data_quality_summary", *PERSONA_TABLES]:
+    for table in ["feature_encoding", "student_features", "data_quality_summary", *PERSONA_TABLES, *ADVISING_TABLES]:
         first_rows = builtin_build.frame(f"select * exclude (run_id) from {table} order by all")
         second_rows = second.frame(f"select * exclude (run_id) from {table} order by all")
         pd.testing.assert_frame_equal(first_rows, second_rows, check_exact=True, obj=table)
