@@ -28,8 +28,7 @@ with audit as (
 
 suppression as (
 
-    select cell_id, suppression from {{ ref('int_cell_suppression') }}
-    where table_name = 'label_signal_audit'
+    select cell_id, suppression from {{ ref('cell_suppression') }}
 
 ),
 
@@ -52,11 +51,11 @@ published as (
             as is_suppressed,
         {{ run_id() }} as run_id
     from audit
-    left join suppression as flagged on flagged.cell_id = audit.model || '|flagged'
-    left join suppression as tp on tp.cell_id = audit.model || '|tp'
-    left join suppression as fp on fp.cell_id = audit.model || '|fp'
-    left join suppression as fn on fn.cell_id = audit.model || '|fn'
-    left join suppression as tn on tn.cell_id = audit.model || '|tn'
+    left join suppression as flagged on flagged.cell_id = {{ cell_key("'tier'", "'RED'") }}
+    left join suppression as tp on tp.cell_id = {{ cell_key("'audit'", 'audit.model', "'tp'") }}
+    left join suppression as fp on fp.cell_id = {{ cell_key("'audit'", 'audit.model', "'fp'") }}
+    left join suppression as fn on fn.cell_id = {{ cell_key("'audit'", 'audit.model', "'fn'") }}
+    left join suppression as tn on tn.cell_id = {{ cell_key("'audit'", 'audit.model', "'tn'") }}
 
 )
 
