@@ -324,7 +324,7 @@ def _label_audit(system: ReaderSystem, rows, raw_rows) -> None:
 
 def _quality(system: ReaderSystem, rows, raw_rows, protected: set[str]) -> None:
     truth = {(row["check_name"], row["column_name"], row["detail"]): row for row in raw_rows}
-    rejected = next((row for row in raw_rows if row["check_name"] == "rejected_rows"), None)
+    input_rows = next((row["count"] for row in raw_rows if row["check_name"] == "input_rows"), None)
     for row in rows:
         raw_row = truth[(row["check_name"], row["column_name"], row["detail"])]
         where = f"data_quality_summary/{row['check_name']}/{row['column_name']}"
@@ -332,20 +332,22 @@ def _quality(system: ReaderSystem, rows, raw_rows, protected: set[str]) -> None:
             system.show(("positives",), row["count"], raw_row["count"], "data_quality_summary")
             system.show(("cohort",), row["denominator"], raw_row["denominator"], "data_quality_summary")
         elif row["check_name"] == "missing_values" and row["column_name"] in protected:
-            # Missing values of a protected column (every input row) are its "(not recorded)" group (clean
-            # rows) plus rejected rows without a value, which are at most all rejected rows.
+            # Missing values of a protected column (every input row) are its "(not recorded)" group in the
+            # fitted cohort plus the other input rows without a value, which are at most all other rows
+            # (input rows minus the cohort: both published).
             attribute = row["column_name"]
             system.show(("missing", attribute), row["count"], raw_row["count"], "data_quality_summary")
-            system.public.add(("rejected rows",))
-            system.show(("rejected rows",), rejected["count"], rejected["count"], "data_quality_summary")
+            other_rows = input_rows - system.published[("cohort",)]
+            system.public.add(("other rows",))
+            system.show(("other rows",), other_rows, other_rows, "data_quality_summary")
             not_recorded = system.truth.get(("group", attribute, NOT_RECORDED), 0)
-            system.know(("missing in rejected", attribute), raw_row["count"] - not_recorded)
-            system.know(("recorded in rejected", attribute), rejected["count"] - (raw_row["count"] - not_recorded))
-            members = [("missing in rejected", attribute)]
+            system.know(("missing in other rows", attribute), raw_row["count"] - not_recorded)
+            system.know(("recorded in other rows", attribute), other_rows - (raw_row["count"] - not_recorded))
+            members = [("missing in other rows", attribute)]
             if ("group", attribute, NOT_RECORDED) in system.truth:
                 members.append(("group", attribute, NOT_RECORDED))
             system.relate(("missing", attribute), members)
-            system.relate(("rejected rows",), [("missing in rejected", attribute), ("recorded in rejected", attribute)])
+            system.relate(("other rows",), [("missing in other rows", attribute), ("recorded in other rows", attribute)])
         else:
             continue
         for column in ("rate", "ci_lower", "ci_upper"):

@@ -119,13 +119,14 @@ parity_totals as (
 
 missing_protected as (
 
-    -- Missing values of a protected column, counted on every input row: its "(not recorded)" group among
-    -- the clean rows plus the rejected rows without a value.
+    -- Missing values of a protected column, counted on every input row: its "(not recorded)" group in the
+    -- fitted cohort plus the other rows (rejected, or of terms not fitted) without a value.
     select
         quality.column_name as protected_attribute,
         quality.count as n_missing,
-        quality.count - coalesce(not_recorded.group_total, 0) as missing_in_rejected,
-        (select max(count) from quality where check_name = 'rejected_rows') as rejected_rows
+        quality.count - coalesce(not_recorded.group_total, 0) as missing_in_other_rows,
+        (select max(count) from quality where check_name = 'input_rows') - (select count(*) from assignments)
+            as other_rows
     from quality
     inner join protected_columns using (column_name)
     left join (
@@ -138,8 +139,8 @@ missing_protected as (
 cell_values as (
 
     -- Every cell: its count and kind. The cohort and the persona sizes are published as they are
-    -- (persona_summary); counts by label or protected group are sensitive; the split of rejected rows is
-    -- never published.
+    -- (persona_summary), and so are the input rows outside the fitted cohort (data_quality_summary); counts
+    -- by label or protected group are sensitive; the split of those other rows is never published.
     select {{ cell_key("'cohort'") }} as cell_id, count(*) as cell_count, 'public' as cell_kind from assignments
     union all
     select {{ cell_key("'persona'", 'persona_id') }}, n_students, 'public' from persona_sizes
@@ -189,14 +190,14 @@ cell_values as (
     union all
     select {{ cell_key("'missing'", 'protected_attribute') }}, n_missing, 'sensitive' from missing_protected
     union all
-    select {{ cell_key("'missing'", 'protected_attribute', "'rejected rows'") }}, missing_in_rejected, 'unpublished'
+    select {{ cell_key("'missing'", 'protected_attribute', "'other rows'") }}, missing_in_other_rows, 'unpublished'
     from missing_protected
     union all
-    select {{ cell_key("'recorded'", 'protected_attribute', "'rejected rows'") }}, rejected_rows - missing_in_rejected,
+    select {{ cell_key("'recorded'", 'protected_attribute', "'other rows'") }}, other_rows - missing_in_other_rows,
         'unpublished'
     from missing_protected
     union all
-    select distinct {{ cell_key("'rejected rows'") }}, rejected_rows, 'public' from missing_protected
+    select distinct {{ cell_key("'other rows'") }}, other_rows, 'public' from missing_protected
 
 ),
 
@@ -337,9 +338,9 @@ cell_terms as (
     cross join (select distinct total_name from confusion_totals) as totals
     {%- endif %}
 
-    -- Data quality: a protected column's missing values (input rows) are its "(not recorded)" group (clean
-    -- rows) plus the rejected rows without a value; with the rejected rows that have one, those add up to
-    -- all rejected rows.
+    -- Data quality: a protected column's missing values (input rows) are its "(not recorded)" group (fitted
+    -- cohort) plus the other rows without a value; with the other rows that have one, those add up to all
+    -- other rows (input rows minus the fitted cohort, both published).
     union all
     select {{ cell_key("'missing'", 'protected_attribute') }}, {{ cell_key("'missing'", 'protected_attribute') }}, -1
     from missing_protected
@@ -349,15 +350,15 @@ cell_terms as (
     from composition
     where group_value = '(not recorded)'
     union all
-    select {{ cell_key("'missing'", 'protected_attribute', "'rejected rows'") }},
-        unnest([{{ cell_key("'missing'", 'protected_attribute') }}, {{ cell_key("'rejected'", 'protected_attribute') }}]), 1
+    select {{ cell_key("'missing'", 'protected_attribute', "'other rows'") }},
+        unnest([{{ cell_key("'missing'", 'protected_attribute') }}, {{ cell_key("'other rows'", 'protected_attribute') }}]), 1
     from missing_protected
     union all
-    select {{ cell_key("'recorded'", 'protected_attribute', "'rejected rows'") }},
-        {{ cell_key("'rejected'", 'protected_attribute') }}, 1
+    select {{ cell_key("'recorded'", 'protected_attribute', "'other rows'") }},
+        {{ cell_key("'other rows'", 'protected_attribute') }}, 1
     from missing_protected
     union all
-    select {{ cell_key("'rejected rows'") }}, {{ cell_key("'rejected'", 'protected_attribute') }}, -1
+    select {{ cell_key("'other rows'") }}, {{ cell_key("'other rows'", 'protected_attribute') }}, -1
     from missing_protected
 
 ),
