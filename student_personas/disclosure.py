@@ -21,8 +21,11 @@ knows every published number, every relation, and that withheld counts are whole
 whether each primary cell can still be any value from 1 to N-1; :func:`suppress_small_cells` hides
 complementary cells until it can. First a cheap pass makes sure no relation has exactly one withheld
 cell (that cell would be its total minus the visible ones); then each cell the integer program still
-narrows gets another complementary cell, the smallest non-zero count among the cells it shares a relation
-with (or, when those are all withheld, among theirs), until no primary cell is narrowed.
+narrows gets another complementary cell among the cells it shares a relation with (or, when those are all
+withheld, among theirs), until no primary cell is narrowed. Complements are chosen cheapest first (a cost
+per cell: what withholding it takes from readers), then the smallest non-zero count; finally the costliest
+complements are given back one at a time wherever every rule still holds without them, since greedy
+choices over-suppress.
 """
 
 from __future__ import annotations
@@ -172,13 +175,17 @@ def public_bounds(counts: Mapping[str, int], kinds: Mapping[str, str],
 
 
 def suppress_small_cells(counts: Mapping[str, int], kinds: Mapping[str, str],
-                         relations: Mapping[str, Mapping[str, int]], min_cell_size: int
+                         relations: Mapping[str, Mapping[str, int]], min_cell_size: int,
+                         costs: Mapping[str, int] | None = None, restore_cost: int | None = None
                          ) -> dict[str, str | None]:
     """For every cell id: 'primary', 'secondary' or None (published). Unpublished cells are 'secondary'.
 
     ``counts`` and ``kinds`` map cell ids to counts and kinds (SENSITIVE, PUBLIC, UNPUBLISHED);
-    ``relations`` map relation ids to ``{cell: coefficient}`` with ``sum(coefficient * count) = 0``.
-    Deterministic: relations are visited in sorted order, candidates in order of (zero last, count, id)."""
+    ``relations`` map relation ids to ``{cell: coefficient}`` with ``sum(coefficient * count) = 0``;
+    ``costs`` (default 0 for every cell) rank what a complementary cell costs the reader: cheaper cells are
+    withheld first, and complementary cells costing ``restore_cost`` or more are given back afterwards
+    wherever the rules hold without them (none when it is None). Deterministic: relations are visited in sorted order, candidates in order of (cost, zero
+    last, count, id)."""
     unknown = {cell for terms in relations.values() for cell in terms} - counts.keys()
     if unknown:
         raise ValueError(f"relations refer to cells without a count: {sorted(unknown)[:5]}")
@@ -194,6 +201,12 @@ def suppress_small_cells(counts: Mapping[str, int], kinds: Mapping[str, str],
         else:
             status[cell] = None
     memberships = relations_by_cell(relations)
+    costs = costs or {}
+    restore_cost = float("inf") if restore_cost is None else restore_cost
+
+    def order(cell: str):
+        return costs.get(cell, 0), counts[cell] == 0, counts[cell], cell
+
     ordered_relations = sorted(relations)
     upper = max([1, *counts.values()])
     bounds = public_bounds(counts, kinds, relations)
@@ -206,7 +219,7 @@ def suppress_small_cells(counts: Mapping[str, int], kinds: Mapping[str, str],
             found = {other for hidden in frontier for relation in memberships[hidden] for other in relations[relation]
                      if status[other] is None and kinds[other] == SENSITIVE}
             if found:
-                return sorted(found, key=lambda other: (counts[other] == 0, counts[other], other))
+                return sorted(found, key=order)
             frontier = {other for hidden in frontier for relation in memberships[hidden] for other in relations[relation]
                         if status[other] and other not in seen}
             seen |= frontier
@@ -223,10 +236,9 @@ def suppress_small_cells(counts: Mapping[str, int], kinds: Mapping[str, str],
                 # checks what it implies for the published ones.
                 if len(hidden) != 1 or kinds[hidden[0]] == UNPUBLISHED:
                     continue
-                visible = sorted((counts[cell] == 0, counts[cell], cell) for cell in terms
-                                 if not status[cell] and kinds[cell] == SENSITIVE)
+                visible = sorted((cell for cell in terms if not status[cell] and kinds[cell] == SENSITIVE), key=order)
                 if visible:
-                    status[visible[0][2]] = SECONDARY
+                    status[visible[0]] = SECONDARY
                     changed = True
 
     primaries = sorted(cell for cell, state in status.items() if state == PRIMARY)
@@ -235,11 +247,15 @@ def suppress_small_cells(counts: Mapping[str, int], kinds: Mapping[str, str],
         return exposed_cells(hidden_system(counts, relations, status), [cell for cell in status if status[cell]],
                              primaries if targets is None else targets, min_cell_size, upper, bounds, exact)
 
+    def single_hidden_cell() -> bool:
+        return any(len(hidden := [cell for cell in terms if status[cell]]) == 1 and kinds[hidden[0]] != UNPUBLISHED
+                   for terms in relations.values())
+
     while True:
         no_single_hidden_cell()
-        exposed = exposures()
+        exposed = exposures(exact=False)
         if not exposed:
-            return status
+            break
         progressed = False
         for exposure in exposed:
             if not exposures([exposure.cell], exact=False):
@@ -250,5 +266,14 @@ def suppress_small_cells(counts: Mapping[str, int], kinds: Mapping[str, str],
                 progressed = True
         if not progressed:
             # Nothing left to hide near the exposed cells: report rather than publish a narrowed cell.
+            exposed = exposures()
             raise ValueError("small-cell suppression cannot protect: "
                              + "; ".join(exposure.describe(counts[exposure.cell]) for exposure in exposed[:5]))
+    # Greedy choices over-suppress: give back the costliest complementary cells (from restore_cost up) one
+    # at a time wherever the rules still hold without them.
+    for cell in sorted((cell for cell, state in status.items() if state == SECONDARY and kinds[cell] == SENSITIVE
+                        and costs.get(cell, 0) >= restore_cost), key=order, reverse=True):
+        status[cell] = None
+        if single_hidden_cell() or exposures(exact=False):
+            status[cell] = SECONDARY
+    return status

@@ -383,6 +383,30 @@ terms as (
     from (select distinct cell_id, relation, coefficient from cell_terms)
     group by cell_id
 
+),
+
+costs as (
+
+    -- What withholding a cell as a complement costs readers, so suppression takes the cheapest first:
+    -- counts only the RED-tier parity and audit tables show (mostly withheld anyway with a rare label) 0,
+    -- tier counts and missing values 1, composition cells and the label per persona 2, group sizes and the
+    -- overall count of each label value (the "All students" rows) 3.
+    select
+        cell_id,
+        case json_extract_string(cell_id, '$[0]')
+            when 'group' then 3
+            when 'composition' then 2
+            when 'tier' then 1
+            when 'missing' then 1
+            when 'label' then case
+                when json_array_length(cell_id) = 2 then 3
+                when json_extract_string(cell_id, '$[2]') = 'persona' then 2
+                else 0
+            end
+            else 0
+        end as complement_cost
+    from cells
+
 )
 
 select
@@ -391,6 +415,8 @@ select
     cells.cell_count,
     cells.cell_kind,
     coalesce(terms.terms, []) as terms,
+    costs.complement_cost,
     {{ run_id() }} as run_id
 from cells
 full join terms on terms.cell_id = cells.cell_id
+left join costs on costs.cell_id = cells.cell_id
