@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from html import escape as html_escape
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -396,24 +397,53 @@ def pooled_chi_square(cells: Mapping[tuple, str], sizes: Mapping, marker: str = 
     return chi_square, len(columns)
 
 
-NUMBER_AFTER = re.compile(r"(?<![\d.,])(\d+)(?![\d.,%])")
+NUMBER = re.compile(r"(?<![\d.,])(\d+)(?![\d.,%])")
 TAG = re.compile(r"<[^>]*>")
+CONTEXT_TAGS = ("tr", "li", "p", "figure")
 
 
-def page_findings(pages: Mapping[str, str], small_counts: Sequence[tuple[str, int]], window: int = 160
-                  ) -> list[Finding]:
-    """Pages that print a small count right after the name it counts (e.g. a bar "Nonbinary 3", a JSON
-    chart datum {"level": "Nonbinary", "n_students": 3}). ``small_counts`` are (name, true count) pairs of
-    small groups; the text after each occurrence of the name (tags removed, at most ``window`` characters)
-    must not hold that count as a number of its own."""
+def _enclosing(html: str, position: int) -> str:
+    """The smallest table row, list item, paragraph, bar chart of counts or JSON object around ``position``:
+    what a reader sees together with the text there (a table row, a bar's label and its value, a chart
+    datum). Other figures (heatmaps, interval charts) label their axes with persona numbers and ticks, so
+    they are not read as one context."""
+    contexts = []
+    for tag in CONTEXT_TAGS:
+        openings = [match.start() for match in re.finditer(rf"<{tag}[\s>]", html[max(0, position - 200_000):position])]
+        start = max(0, position - 200_000) + openings[-1] if openings else -1
+        end = html.find(f"</{tag}>", position)
+        if start >= 0 and end >= 0 and html.rfind(f"</{tag}>", start, position) < 0:
+            if tag == "figure" and 'aria-label="Counts of' not in html[start:start + 300]:
+                continue
+            contexts.append(html[start:end])
+    depth, start = 0, -1
+    quoted = position > 0 and html[position - 1] == '"'  # a JSON string: the object around it is one datum
+    for index in range(position - 1, max(-1, position - 2000) if quoted else position - 1, -1):
+        if html[index] == "}":
+            depth += 1
+        elif html[index] == "{":
+            if depth == 0:
+                start = index
+                break
+            depth -= 1
+    if start >= 0:
+        end = html.find("}", position)
+        if end >= 0:
+            contexts.append(html[start:end + 1])
+    return min(contexts, key=len) if contexts else ""
+
+
+def page_findings(pages: Mapping[str, str], small_counts: Sequence[tuple[str, int]]) -> list[Finding]:
+    """Pages that show a small count together with the name it counts: in one table row, list item,
+    paragraph, chart (a bar "Nonbinary" with its value label "3") or chart datum ({"level": "Nonbinary",
+    "n_students": 3}). ``small_counts`` are (name, true count) pairs of small groups."""
     findings = []
     for page, html in pages.items():
         for name, count in small_counts:
-            for match in re.finditer(re.escape(name), html):
-                following = TAG.sub(" ", html[match.end(): match.end() + window * 4])[:window]
-                following = following.split(name)[0]
-                if any(int(number) == count for number in NUMBER_AFTER.findall(following)):
+            for match in re.finditer(re.escape(html_escape(name)), html):
+                context = TAG.sub(" ", _enclosing(html, match.start()))
+                if any(int(number) == count for number in NUMBER.findall(context)):
                     findings.append(Finding("page_small_count", f"{page}/{name}",
-                                            f"shows {count} after {name!r}: {' '.join(following.split())[:80]!r}"))
+                                            f"shows {count} with {name!r}: {' '.join(context.split())[:120]!r}"))
                     break
     return findings
