@@ -140,6 +140,14 @@ order by
     level_counts.n_students desc,
     level_counts.level
 
+-- name: withheld_attributes
+-- Protected attributes whose every group size is withheld by the small-cell rule (no chart to show).
+select protected_attribute as column_name, string_agg(group_value, ', ' order by group_value) as levels
+from (select distinct protected_attribute, group_value, group_total from {{ ref('fairness_composition_published') }})
+group by protected_attribute
+having bool_and(group_total = 'suppressed')
+order by protected_attribute
+
 -- name: correlations
 -- Pearson r and Spearman ρ of every pair of numeric features used by the model, in file order, with each
 -- pair's rank by strength (feature_correlations).

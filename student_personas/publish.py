@@ -237,4 +237,7 @@ def finish(run: Run) -> str:
         os.fsync(handle.fileno())
     published = _complete(journal)
     run.approved = False
+    inputs = run.working.with_name(run.working.name + ".inputs")  # the preflight's (emptied) transcoding folder
+    if inputs.is_dir() and not any(inputs.iterdir()):
+        inputs.rmdir()
     return "published " + ", ".join(published)
