@@ -63,4 +63,4 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/scoring.py --fit 100000 --score 10000
 
 clean:
-	rm -rf target logs reports/out .pytest_cache
+	rm -rf target logs .pytest_cache

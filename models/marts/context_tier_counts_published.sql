@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
-{#- context_tier_counts for publication: a tier count from 1 to min_cell_size - 1 shown as '<10', the
-    complementary counts that would reveal it as 'suppressed', and no share derived from either. -#}
+{#- context_tier_counts for publication: a tier count from 1 to min_cell_size - 1, and the complementary
+    counts that would reveal it, read 'suppressed', and no share is derived from either. -#}
 
 with tier_counts as (
 

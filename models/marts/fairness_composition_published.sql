@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
-{#- fairness_composition for publication: small counts shown as '<10' (or 'suppressed' for complementary
-    cells) and no share derived from them. -#}
+{#- fairness_composition for publication: small counts, and the complementary counts that would reveal them,
+    read 'suppressed', and no share is derived from them. -#}
 
 with composition as (
 

@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
 {#- fairness_flag_parity for publication: a metric is shown only when neither its numerator nor its
-    denominator is a suppressed cell; counts are '<10' or 'suppressed' otherwise. -#}
+    denominator is withheld; a withheld count reads 'suppressed'. -#}
 
 with parity as (
 

@@ -1,7 +1,7 @@
 {{ config(materialized='view') }}
 {#- label_signal_audit for publication, and what reports read instead of the opt-in audit: its confusion
-    counts from 1 to min_cell_size - 1 shown as '<10', the complementary counts that would reveal them as
-    'suppressed', and no recall or precision derived from either. Empty while var label_signal_audit is
+    counts from 1 to min_cell_size - 1, and the complementary counts that would reveal them, read
+    'suppressed', and no recall or precision is derived from either. Empty while var label_signal_audit is
     off (the audit model is then disabled and absent), so readers need no other switch. -#}
 
 with audit as (

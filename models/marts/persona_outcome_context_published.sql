@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
-{#- persona_outcome_context for publication: small counts shown as '<10' (or 'suppressed' for the
-    complementary cells that would reveal them) and no rate, interval, p-value or caution derived from them. -#}
+{#- persona_outcome_context for publication: small counts, and the complementary counts that would reveal
+    them, read 'suppressed', and no rate, interval, p-value or caution is derived from them. -#}
 
 with context as (
 
