@@ -189,9 +189,29 @@ def test_pooled_chi_square_uses_only_published_numbers():
     assert pooled_chi_square({key: "suppressed" for key in cells}, {1: 80, 2: 80}) is None
 
 
-def test_page_findings_catch_a_small_group_count_next_to_its_name():
-    pages = {"bars": '<g><text>Female</text><text>512</text><text>Nonbinary</text><text>3</text></g>',
-             "json": '{"level": "Nonbinary", "n_students": 3}',
-             "safe": '<td>Nonbinary</td><td>suppressed</td><td>3.1%</td><td>persona 3.5</td>'}
+def test_page_findings_catch_a_small_group_count_shown_with_its_name():
+    pages = {"bars": '<figure class="chart" aria-label="Counts of Gender"><svg><text>Female</text><text>Nonbinary</text>'
+                     '<path d="M 0 3.5"/><text>512 (51%)</text><text>3 (0%)</text></svg></figure>',
+             "table": "<table><tr><td>Nonbinary</td><td>3</td></tr></table>",
+             "json": '<script>{"data": [{"level": "Nonbinary", "n_students": 3}]}</script>',
+             "safe": '<table><tr><td>Nonbinary</td><td>suppressed</td><td>3.1%</td></tr></table>'
+                     '<figure aria-label="Composition heatmap"><text>Nonbinary</text><text>3</text></figure>'
+                     '<p class="note">Withheld: Nonbinary.</p><path d="M 3 3"/>'}
     found = {finding.cell for finding in page_findings(pages, [("Nonbinary", 3)])}
-    assert found == {"bars/Nonbinary", "json/Nonbinary"}
+    assert found == {"bars/Nonbinary", "table/Nonbinary", "json/Nonbinary"}
+
+
+def test_costs_choose_the_complement_and_costly_complements_are_given_back_where_possible():
+    """A small cell in a composition row whose group size also sits in a second table: the cheap complement
+    (a count only a parity table shows) is taken before the group size, and a costly complement the rules do
+    not need is published again."""
+    counts, kinds, relations = table({"a": [20, 3, 31], "b": [15, 12, 40]})
+    costs = {cell: 2 for cell in counts}
+    costs.update({"group 0": 3, "group 1": 3, "group 2": 3})
+    status = suppress_small_cells(counts, kinds, relations, 10, costs, restore_cost=3)
+    assert status["a/1"] == "primary"
+    assert not any(status[f"group {column}"] for column in range(3))  # row totals and cells protect it
+    assert reader_ranges(counts, relations, status, ["a/1"]) == {"a/1": "full"}
+    expensive = {cell: (0 if cell.startswith("group") else 2) for cell in counts}
+    cheap_groups = suppress_small_cells(counts, kinds, relations, 10, expensive)
+    assert any(cheap_groups[f"group {column}"] for column in range(3))  # now the group sizes go first
