@@ -64,4 +64,4 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/advising.py
 
 clean:
-	rm -rf target logs reports/out .pytest_cache
+	rm -rf target logs .pytest_cache

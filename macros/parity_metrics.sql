@@ -1,7 +1,7 @@
 {% macro parity_metrics() %}
   {#- The RED-tier parity metrics, defined once for fairness_flag_parity and its published view: each
       metric's numerator and denominator over the confusion counts, and the disclosure cells
-      (int_disclosure_cells) those counts are published from. -#}
+      (disclosure_cells) those counts are published from. -#}
   {{ return([
       {'metric': 'flag_rate', 'numerator': 'true_positives + false_positives', 'denominator': 'n_students',
        'numerator_cell': 'flagged', 'denominator_cell': 'n'},

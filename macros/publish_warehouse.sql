@@ -1,17 +1,80 @@
+{% macro output_folders() -%}
+  {#- The folders this build writes its exports and report pages to, as the two models that write them are
+      configured (python_models/_models.yml: var exports_dir / reports_dir, else `<warehouse stem>_exports`
+      and `_reports` beside the published warehouse), as a JSON list. -#}
+  {%- set folders = [] -%}
+  {%- for name, setting, key in [('bi_exports', 'export_settings', 'exports_dir'),
+                                 ('report_pages', 'report_settings', 'reports_dir')] -%}
+    {%- set node = graph.nodes.get('model.student_personas.' ~ name) -%}
+    {%- if node -%}{%- do folders.append(fromjson(node.config[setting])[key]) -%}{%- endif -%}
+  {%- endfor -%}
+  {{ return(tojson(folders)) }}
+{%- endmacro %}
+
+{% macro check_output_folders() %}
+  {#- on-run-start: stop before anything is built when an output folder exists, is not empty, and was not
+      written by this product (student_personas/publish.py). -#}
+  {%- if execute -%}
+    {%- set problems = run_query("select student_personas_check_outputs(" ~ sql_string(output_folders()) ~ ")").columns[0].values()[0] -%}
+    {%- if problems -%}
+      {{ exceptions.raise_compiler_error("student-personas: " ~ problems ~ " Nothing was built.") }}
+    {%- endif -%}
+  {%- endif -%}
+  select 1
+{% endmacro %}
+
+{% macro run_is_whole() %}
+  {#-
+    A run is published only when it is whole: it selected every model, seed, snapshot and data test of the
+    project (a plain `dbt build`), or it is a scoring run (var score_students_path), which adds its own
+    tables beside the fitted cohort's. A run with --select / --exclude would publish tables of two runs
+    side by side, so it publishes nothing. `dbt run` (no tests) and `dbt seed` publish nothing either.
+  -#}
+  {%- if is_scoring_run() -%}{{ return(true) }}{%- endif -%}
+  {%- if flags.WHICH != 'build' -%}{{ return(false) }}{%- endif -%}
+  {%- set selected = selected_resources | list -%}
+  {%- for node in graph.nodes.values() -%}
+    {%- if node.resource_type in ['model', 'seed', 'snapshot', 'test'] and node.unique_id not in selected -%}
+      {{ return(false) }}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(true) }}
+{% endmacro %}
+
+{% macro timing_summary() %}
+  {#- One line: the run's elapsed time and its five slowest nodes, from the on-run-end results. -#}
+  {%- set timed = results | selectattr('execution_time') | sort(attribute='execution_time', reverse=true) | list -%}
+  {%- set elapsed = (modules.datetime.datetime.now(modules.pytz.utc) - run_started_at).total_seconds() -%}
+  {%- set slowest = [] -%}
+  {%- for result in timed[:5] -%}
+    {%- do slowest.append(result.node.name ~ ' ' ~ '%.1f' % result.execution_time ~ ' s') -%}
+  {%- endfor -%}
+  {{ return('student-personas timing: ' ~ '%.1f' % elapsed ~ ' s in all (' ~ results | length ~ ' nodes); slowest: '
+      ~ (slowest | join(', ') or 'none')) }}
+{% endmacro %}
+
 {% macro publish_warehouse_if_successful() %}
   {#-
-    on-run-end: publish the working warehouse atomically (see student_personas/publish.py), but only when
-    nothing errored or failed, so readers keep the last good build.
+    on-run-end: approve publishing the working warehouse, exports and pages (student_personas/publish.py)
+    when nothing errored or failed and the run is whole (run_is_whole); the plugin publishes once dbt has
+    closed the working file. Otherwise the staged exports and pages are dropped and readers keep the last
+    good build. Ends with the timing summary.
   -#}
   {%- if execute and flags.WHICH in ['build', 'run', 'seed'] -%}
+    {%- set folders = sql_string(output_folders()) -%}
     {%- set problems = results | selectattr('status', 'in', ['error', 'fail', 'runtime error']) | list -%}
-    {%- if problems | length == 0 -%}
-      {%- do run_query('checkpoint') -%}
-      {%- set published = run_query('select publish_warehouse()') -%}
-      {{ log('student-personas: ' ~ published.columns[0].values()[0], info=true) }}
+    {%- if problems | length > 0 -%}
+      {%- do run_query("select student_personas_abandon(" ~ folders ~ ")") -%}
+      {{ log('student-personas: ' ~ problems | length ~ ' node(s) failed; nothing is published (the published warehouse, exports and pages are unchanged; this run\'s tables stay in ' ~ target.path ~ ' until the next run)', info=true) }}
+    {%- elif not run_is_whole() -%}
+      {%- do run_query("select student_personas_abandon(" ~ folders ~ ")") -%}
+      {{ log('student-personas: this run did not build every node (--select / --exclude, or not `dbt build`), so nothing is published: the published warehouse would mix two runs. Run a full `dbt build` to publish.', info=true) }}
     {%- else -%}
-      {{ log('student-personas: ' ~ problems | length ~ ' node(s) failed; the published warehouse is unchanged', info=true) }}
+      {%- do run_query('checkpoint') -%}
+      {%- set approved = run_query("select student_personas_approve(" ~ folders ~ ")") -%}
+      {{ log('student-personas: ' ~ approved.columns[0].values()[0], info=true) }}
     {%- endif -%}
+    {{ log(timing_summary(), info=true) }}
   {%- endif -%}
 {% endmacro %}
 

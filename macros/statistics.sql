@@ -96,3 +96,9 @@
       'least(' ~ setting('context_red_ratio') ~ ' * (' ~ base_rate ~ '), (' ~ base_rate ~ ') + (1 - (' ~ base_rate ~ ')) / 2)',
   ]) }}
 {%- endmacro %}
+
+{% macro chi_square_term(observed, row_total, column_total, n) -%}
+  {#- One cell's share of Pearson's chi-square: (observed - expected)² / expected, expected from the margins. -#}
+  (({{ observed }}) - ({{ row_total }}) * ({{ column_total }}) / ({{ n }})::double) ^ 2
+    / (({{ row_total }}) * ({{ column_total }}) / ({{ n }})::double)
+{%- endmacro %}

@@ -6,7 +6,9 @@ DAG shows what the reports depend on; a page that reads a table missing here fai
 
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 
+from student_personas import publish
 from student_personas.reports import render_site
 
 # Page templates and queries, relative to the project directory (where dbt runs).
@@ -16,8 +18,7 @@ TEMPLATES_DIR = "reports"
 def model(dbt, session):
     settings = json.loads(dbt.config.get("report_settings"))
     relations = {
-        "data_quality_summary": dbt.ref("data_quality_summary"),
-        "student_rejects": dbt.ref("student_rejects"),
+        "data_quality_summary_published": dbt.ref("data_quality_summary_published"),
         "int_student_records": dbt.ref("int_student_records"),
         "stg_column_roles": dbt.ref("stg_column_roles"),
         "feature_statistics": dbt.ref("feature_statistics"),
@@ -43,7 +44,7 @@ def model(dbt, session):
         "students_like_me": dbt.ref("students_like_me"),
         "peer_profiles": dbt.ref("peer_profiles"),
         "persona_outcome_context_published": dbt.ref("persona_outcome_context_published"),
-        "fairness_association": dbt.ref("fairness_association"),
+        "fairness_association_published": dbt.ref("fairness_association_published"),
         "fairness_composition_published": dbt.ref("fairness_composition_published"),
         "context_tier_counts_published": dbt.ref("context_tier_counts_published"),
         "fairness_flag_parity_published": dbt.ref("fairness_flag_parity_published"),
@@ -56,4 +57,11 @@ def model(dbt, session):
         "student_actions": dbt.ref("student_actions"),
         "persona_priorities": dbt.ref("persona_priorities"),
     }
-    return render_site(session, relations, settings, TEMPLATES_DIR, datetime.now(timezone.utc))
+    # Pages are written to a staging folder that replaces the reports folder only when the whole build
+    # succeeds (student_personas.publish); the listing names where they are then.
+    final = Path(settings["reports_dir"])
+    staging = publish.prepare_output_folder(final)
+    listing = render_site(session, relations, {**settings, "reports_dir": str(staging)}, TEMPLATES_DIR,
+                          datetime.now(timezone.utc))
+    listing["path"] = [str(final / Path(path).name) for path in listing["path"]]
+    return listing

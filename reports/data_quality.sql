@@ -9,23 +9,25 @@
 -- than grouping the long form by id.
 
 -- name: volumes
--- One row: volumes, duplicates and the feature count, straight from data_quality_summary.
+-- One row: volumes, duplicates and the feature count, straight from data_quality_summary_published (the
+-- data-quality summary as it may be published: counts by label or protected group follow small-cell
+-- suppression; these volumes never do).
 select
-    max(count) filter (where check_name = 'input_rows') as input_rows,
-    max(count) filter (where check_name = 'clean_rows') as clean_rows,
+    max(try_cast(count as bigint)) filter (where check_name = 'input_rows') as input_rows,
+    max(try_cast(count as bigint)) filter (where check_name = 'clean_rows') as clean_rows,
     max(rate) filter (where check_name = 'clean_rows') as clean_share,
-    max(count) filter (where check_name = 'rejected_rows') as rejected_rows,
+    max(try_cast(count as bigint)) filter (where check_name = 'rejected_rows') as rejected_rows,
     max(rate) filter (where check_name = 'rejected_rows') as rejected_share,
-    max(count) filter (where check_name = 'duplicate_rows') as duplicate_rows,
-    max(count) filter (where check_name = 'duplicate_ids') as duplicate_ids,
-    max(count) filter (where check_name = 'feature_count') as feature_count,
+    max(try_cast(count as bigint)) filter (where check_name = 'duplicate_rows') as duplicate_rows,
+    max(try_cast(count as bigint)) filter (where check_name = 'duplicate_ids') as duplicate_ids,
+    max(try_cast(count as bigint)) filter (where check_name = 'feature_count') as feature_count,
     max(detail) filter (where check_name = 'feature_count') as feature_detail
-from {{ ref('data_quality_summary') }}
+from {{ ref('data_quality_summary_published') }}
 
 -- name: label_prevalence
 -- The context label's prevalence among clean rows with its Wilson 95% interval (no row without a label).
 select column_name, count as positives, denominator as clean_rows, rate, ci_lower, ci_upper
-from {{ ref('data_quality_summary') }}
+from {{ ref('data_quality_summary_published') }}
 where check_name = 'label_prevalence'
 
 -- name: column_positions
@@ -34,31 +36,26 @@ select column_name, column_position, role, kind
 from {{ ref('stg_column_roles') }}
 
 -- name: rejections_by_check
-select summary.detail as check_name, summary.column_name, summary.count as n_rows, summary.rate
-from {{ ref('data_quality_summary') }} as summary
+select summary.detail as check_name, summary.column_name, try_cast(summary.count as bigint) as n_rows, summary.rate
+from {{ ref('data_quality_summary_published') }} as summary
 left join {{ query('column_positions') }} as positions using (column_name)
 where summary.check_name = 'rejected_by_check'
-order by summary.count desc, positions.column_position, summary.detail
-
--- name: rejected_row_examples
--- The first rejected rows in file order, with every reason; all of them are in student_rejects.
-select source_row_number, student_id, column_name, check_name, reason
-from {{ ref('student_rejects') }}
-order by source_row_number
-limit 20
+order by n_rows desc, positions.column_position, summary.detail
 
 -- name: missing_values
 -- Empty or missing-token cells per input column, counted on all input rows.
-select summary.column_name, positions.role, summary.count as n_missing, summary.rate
-from {{ ref('data_quality_summary') }} as summary
+-- A protected column's missing values are its "(not recorded)" group: published, so maybe 'suppressed'.
+select summary.column_name, positions.role, summary.count as n_missing, summary.count <> '0' as has_missing,
+    summary.rate
+from {{ ref('data_quality_summary_published') }} as summary
 inner join {{ query('column_positions') }} as positions using (column_name)
 where summary.check_name = 'missing_values'
 order by positions.column_position
 
 -- name: range_violations
 -- Values outside each configured range, counted on all input rows (such rows are rejected).
-select summary.column_name, summary.detail as allowed_range, summary.count as n_rows, summary.rate
-from {{ ref('data_quality_summary') }} as summary
+select summary.column_name, summary.detail as allowed_range, try_cast(summary.count as bigint) as n_rows, summary.rate
+from {{ ref('data_quality_summary_published') }} as summary
 left join {{ query('column_positions') }} as positions using (column_name)
 where summary.check_name = 'range_violation'
 order by positions.column_position
@@ -66,7 +63,7 @@ order by positions.column_position
 -- name: column_findings
 -- Constant columns and features left out of the model input, with the reason.
 select summary.column_name, summary.check_name, summary.detail
-from {{ ref('data_quality_summary') }} as summary
+from {{ ref('data_quality_summary_published') }} as summary
 left join {{ query('column_positions') }} as positions using (column_name)
 where summary.check_name in ('constant_column', 'excluded_feature')
 order by positions.column_position, summary.check_name, summary.detail
@@ -98,20 +95,31 @@ where role = 'protected' or (role = 'feature' and kind = 'categorical')
 order by role = 'protected', column_position
 
 -- name: categorical_levels
--- Level counts of the shown columns, in declared level order, else most frequent first; clean rows
--- without a value count as "(missing)".
+-- Level counts of the shown columns, in declared level order, else most frequent first. Categorical
+-- features: valid rows, those without a value as "(missing)". Protected attributes: the group sizes as
+-- published (fairness_composition_published), so a group the small-cell rule withholds has no bar; the
+-- chart's caption names it.
 with level_counts as (
 
-    {% for column in rows('shown_columns') %}
+    {% for column in rows('shown_columns') if column.role != 'protected' %}
     select {{ column.column_name | sql_string }} as column_name,
         coalesce({{ column.column_name | sql_identifier }}::varchar, '(missing)') as level,
         count(*) as n_students
     from (select * from {{ ref('int_student_records') }} where is_reference)
     group by level
-    {{ "union all" if not loop.last }}
-    {% else %}
-    select null::varchar as column_name, null::varchar as level, null::bigint as n_students where false
+    union all
     {% endfor %}
+    select distinct protected_attribute, group_value, try_cast(group_total as bigint)
+    from {{ ref('fairness_composition_published') }}
+
+),
+
+withheld as (
+
+    select column_name, string_agg(level, ', ' order by level) as levels
+    from level_counts
+    where n_students is null
+    group by column_name
 
 )
 
@@ -119,16 +127,26 @@ select
     level_counts.column_name,
     level_counts.level,
     level_counts.n_students,
-    shown_columns.role_note
+    shown_columns.role_note || coalesce('; withheld by the small-cell rule: ' || withheld.levels, '') as role_note
 from level_counts
 inner join {{ query('shown_columns') }} as shown_columns using (column_name)
+left join withheld using (column_name)
+where level_counts.n_students is not null
 order by
     shown_columns.role = 'protected',
     shown_columns.column_position,
-    level_counts.level = '(missing)',
+    level_counts.level in ('(missing)', '(not recorded)'),
     list_position(shown_columns.allowed_levels, level_counts.level) nulls last,
     level_counts.n_students desc,
     level_counts.level
+
+-- name: withheld_attributes
+-- Protected attributes whose every group size is withheld by the small-cell rule (no chart to show).
+select protected_attribute as column_name, string_agg(group_value, ', ' order by group_value) as levels
+from (select distinct protected_attribute, group_value, group_total from {{ ref('fairness_composition_published') }})
+group by protected_attribute
+having bool_and(group_total = 'suppressed')
+order by protected_attribute
 
 -- name: correlations
 -- Pearson r and Spearman ρ of every pair of numeric features used by the model, in file order, with each

@@ -1,6 +1,6 @@
 -- Queries of the page "Context & fairness" (personas_context.html.j2).
--- Counts come only from the *_published views: counts from 1 to settings.min_cell_size - 1 read "<N",
--- complementary cells that would reveal them read "suppressed", and no rate derived from either is shown.
+-- Counts come only from the *_published views: counts from 1 to settings.min_cell_size - 1, and the
+-- complementary cells that would reveal them, read "suppressed", and no rate derived from either is shown.
 -- The raw persona_outcome_context and fairness_composition tables are never read here.
 
 -- name: personas
@@ -25,8 +25,7 @@ select
     published.fisher_p_value_vs_rest,
     published.caution,
     published.is_suppressed,
-    case when published.is_suppressed then format('{} positives: rate not shown', published.positives) end
-        as chart_note
+    case when published.is_suppressed then 'count withheld: rate not shown' end as chart_note
 from {{ ref('persona_outcome_context_published') }} as published
 left join {{ query('personas') }} as personas using (persona_id)
 order by published.scope = 'all students', published.persona_id
@@ -44,7 +43,8 @@ from {{ ref('stg_column_roles') }}
 where role = 'protected'
 
 -- name: association
--- Chi-square test and Cramér's V (plain and bias-corrected) of persona × group, per protected attribute.
+-- Chi-square test and Cramér's V (plain and bias-corrected) of persona × group, per protected attribute,
+-- on the composition table as published (groups with a withheld cell pooled).
 select
     association.protected_attribute,
     association.n_students,
@@ -55,13 +55,13 @@ select
     association.p_value,
     association.cramers_v,
     association.cramers_v_corrected
-from {{ ref('fairness_association') }} as association
+from {{ ref('fairness_association_published') }} as association
 left join {{ query('protected_positions') }} as positions using (protected_attribute)
 order by positions.column_position, association.protected_attribute
 
 -- name: composition
 -- Who is in each persona, per protected attribute and group, as published. A cell whose share is withheld
--- carries the published marker as its heatmap text ("<10", or "suppressed" when a complementary count is).
+-- carries the published marker as its heatmap text ("suppressed").
 select
     published.protected_attribute,
     published.group_value,
@@ -74,11 +74,7 @@ select
     published.share_difference,
     published.representation_ratio,
     published.is_suppressed,
-    case
-        when published.representation_ratio is not null then null
-        when published.n_students = '<{{ settings.min_cell_size }}' then published.n_students
-        else 'suppressed'
-    end as withheld_text
+    case when published.representation_ratio is null then 'suppressed' end as withheld_text
 from {{ ref('fairness_composition_published') }} as published
 inner join {{ query('personas') }} as personas using (persona_id)
 left join {{ query('protected_positions') }} as positions using (protected_attribute)
@@ -105,7 +101,7 @@ where scope = 'all students'
 order by tier_order
 
 -- name: tiers_by_persona
--- Tier × persona, as published: a withheld cell carries its marker ("<10" or "suppressed") for the heatmap.
+-- Tier × persona, as published: a withheld cell carries its marker ("suppressed") for the heatmap.
 select
     published.persona_id,
     personas.display_name,

@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 README = "README_STAFF_ONLY.txt"
 UTF8_BOM = b"\xef\xbb\xbf"
 MAX_FILES = 1000
-EXPORTED_COLUMNS = ["student_id", "caseload_group", "persona_id", "persona_name", "sentence", "top_reasons",
+EXPORTED_COLUMNS = ["student_id", "term", "caseload_group", "persona_id", "persona_name", "sentence", "top_reasons",
                     "top_actions"]
 
 README_TEXT = """STAFF ONLY - student-level data.

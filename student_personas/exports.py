@@ -1,20 +1,35 @@
-"""BI exports: Parquet files and one Tableau Hyper extract of the analyst-facing tables.
+"""BI exports: Parquet files and a Tableau Hyper extract, in two folders for two audiences.
 
-Only safe tables are exported: the marts without small cells, and the *_published views for everything
-that counts students by label or protected group (the raw counts stay in the warehouse). List columns
-become comma-separated text, which every BI tool reads. Files are written to a staging folder and moved
-into place one by one with an atomic rename, so a reader never opens a half-written file.
+- ``published/``: aggregates only, fit for a wide audience. Every count by label or protected group comes
+  from a ``*_published`` view, so it has passed small-cell suppression over all published tables at once.
+- ``staff_only_student_level/``: one row per student (persona assignments, factor scores, similar
+  students, peer profiles) for authorised staff. No file there carries a column derived from the label
+  (no persona rate, neighbour positives, context score or tier): such a column would give back the counts
+  the published tables withhold (a persona's rate times its students is its number of positives). The
+  context indicator stays in the warehouse.
+
+A build writes both folders into a staging folder (student_personas.publish), which replaces the exports
+folder only when the whole build succeeds. List columns become comma-separated text, which every BI tool
+reads.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
+import tempfile
 from pathlib import Path
 
 import pyarrow as pa
 
-HYPER_FILE = "student_personas.hyper"
+from student_personas import publish
+
+PUBLISHED, STAFF = "published", "staff_only_student_level"
+HYPER_FILES = {PUBLISHED: "student_personas.hyper", STAFF: "student_personas_staff_only.hyper"}
+README = {
+    PUBLISHED: "Aggregates for a wide audience. Counts by label or protected group passed small-cell "
+               "suppression: a withheld count reads 'suppressed'.\n",
+    STAFF: "STUDENT-LEVEL DATA, FOR AUTHORISED STAFF ONLY. Do not publish or share these files outside the "
+           "staff who may see individual student records. They carry no label-derived column.\n",
+}
 
 
 def bi_friendly(relation):
@@ -29,11 +44,11 @@ def bi_friendly(relation):
     return relation.project(", ".join(expressions))
 
 
-def _hyper_extract(parquet_files: dict[str, Path], destination: Path, log_dir: Path) -> None:
+def _hyper_extract(parquet_files: dict[str, Path], destination: Path) -> None:
     from tableauhyperapi import Connection, CreateMode, HyperProcess, Telemetry
 
-    with HyperProcess(telemetry=Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU,
-                      parameters={"log_dir": str(log_dir)}) as hyper:
+    with tempfile.TemporaryDirectory(prefix="hyper-logs-") as log_dir, HyperProcess(
+            telemetry=Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_dir": log_dir}) as hyper:
         with Connection(hyper.endpoint, str(destination), CreateMode.CREATE_AND_REPLACE) as connection:
             connection.execute_command('create schema "Extract"')
             for name, path in parquet_files.items():
@@ -41,53 +56,38 @@ def _hyper_extract(parquet_files: dict[str, Path], destination: Path, log_dir: P
                 connection.execute_command(f'create table "Extract"."{name}" as (select * from external(\'{literal}\'))')
 
 
-def _narrowest(audiences: dict) -> str | None:
-    """The audience of a file holding tables of all these audiences: staff when any is for staff."""
-    values = set(audiences.values())
-    return "staff" if "staff" in values else (values.pop() if len(values) == 1 else None)
-
-
-def write_exports(relations: dict, out_dir: Path, with_hyper: bool, audiences: dict | None = None) -> pa.Table:
-    """Write every relation as Parquet (and all of them into one Hyper extract) under `out_dir`; return a
-    manifest with one row per file, with its audience (``audiences[name]``, e.g. "published" or "staff";
-    null when not given; the Hyper extract, which holds every table, is for the narrowest audience any of
-    its tables has, "staff" when there is one)."""
-    audiences = audiences or {}
+def write_exports(audiences: dict[str, dict], out_dir: Path, with_hyper: bool) -> pa.Table:
+    """Write each audience's relations (``{PUBLISHED: {name: relation}, STAFF: {...}}``) as Parquet, and all
+    of an audience's tables into one Hyper extract, into the staging folder of ``out_dir``; return a manifest
+    with one row per file, at the path it has once the build is published."""
     out_dir = Path(out_dir)
-    staging = out_dir / f".staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "parquet").mkdir(parents=True)
-    manifest = {"export_name": [], "format": [], "path": [], "rows": [], "bytes": [], "audience": []}
-    try:
-        staged = {}
+    staging = publish.prepare_output_folder(out_dir)
+    manifest = {"audience": [], "export_name": [], "format": [], "path": [], "rows": [], "bytes": []}
+
+    def listed(audience, name, kind, path, rows):
+        manifest["audience"].append(audience)
+        manifest["export_name"].append(name)
+        manifest["format"].append(kind)
+        manifest["path"].append(str(out_dir / path.relative_to(staging)))
+        manifest["rows"].append(rows)
+        manifest["bytes"].append(path.stat().st_size)
+
+    for audience, relations in audiences.items():
+        folder = staging / audience
+        (folder / "parquet").mkdir(parents=True)
+        (folder / "README.txt").write_text(README[audience], encoding="utf-8")
+        written = {}
         for name, relation in relations.items():
-            path = staging / "parquet" / f"{name}.parquet"
+            path = folder / "parquet" / f"{name}.parquet"
             exported = bi_friendly(relation)
             exported.to_parquet(str(path), compression="zstd")
-            staged[name] = (path, exported.aggregate("count(*)").fetchall()[0][0])
+            rows = exported.aggregate("count(*)").fetchall()[0][0]
+            written[name] = (path, rows)
+            listed(audience, name, "parquet", path, rows)
         if with_hyper:
-            _hyper_extract({name: path for name, (path, _) in staged.items()}, staging / HYPER_FILE, staging)
-        (out_dir / "parquet").mkdir(parents=True, exist_ok=True)
-        for name, (path, rows) in staged.items():
-            final = out_dir / "parquet" / path.name
-            os.replace(path, final)
-            manifest["export_name"].append(name)
-            manifest["format"].append("parquet")
-            manifest["path"].append(str(final))
-            manifest["rows"].append(rows)
-            manifest["bytes"].append(final.stat().st_size)
-            manifest["audience"].append(audiences.get(name))
-        if with_hyper:
-            final = out_dir / HYPER_FILE
-            os.replace(staging / HYPER_FILE, final)
-            manifest["export_name"].append("all")
-            manifest["format"].append("hyper")
-            manifest["path"].append(str(final))
-            manifest["rows"].append(sum(rows for _, rows in staged.values()))
-            manifest["bytes"].append(final.stat().st_size)
-            manifest["audience"].append(_narrowest(audiences))
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return pa.table(manifest, schema=pa.schema([("export_name", pa.string()), ("format", pa.string()),
-                                                ("path", pa.string()), ("rows", pa.int64()), ("bytes", pa.int64()),
-                                                ("audience", pa.string())]))
+            path = folder / HYPER_FILES[audience]
+            _hyper_extract({name: file for name, (file, _) in written.items()}, path)
+            listed(audience, "all", "hyper", path, sum(rows for _, rows in written.values()))
+    return pa.table(manifest, schema=pa.schema([
+        ("audience", pa.string()), ("export_name", pa.string()), ("format", pa.string()), ("path", pa.string()),
+        ("rows", pa.int64()), ("bytes", pa.int64())]))

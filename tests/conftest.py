@@ -31,11 +31,14 @@ STAGING = ["--select", "+int_student_records +student_rejects +data_quality_summ
 
 @dataclass
 class DbtRun:
-    """The outcome of one dbt invocation against its own warehouse file."""
+    """The outcome of one dbt invocation against its own warehouse file. ``database`` holds this run's
+    tables: the published warehouse, or the working file `<warehouse>.build` when the run published nothing
+    (a failed run, or a partial one such as a staging subgraph: only a whole, successful run is published)."""
 
     returncode: int
     output: str
     database: Path
+    published: Path
 
     def query(self, sql: str, params=None) -> list[tuple]:
         with duckdb.connect(str(self.database), read_only=True) as connection:
@@ -63,7 +66,9 @@ def run_dbt(workdir: Path, command: str = "build", variables: dict | None = None
         args += ["--vars", json.dumps(merged)]
     env = {**os.environ, "PERSONAS_DB": str(database), "DBT_PROFILES_DIR": str(project_dir)}
     completed = subprocess.run(args, cwd=project_dir, env=env, capture_output=True, text=True)
-    return DbtRun(completed.returncode, completed.stdout + completed.stderr, database)
+    working = database.with_name(database.name + ".build")
+    return DbtRun(completed.returncode, completed.stdout + completed.stderr,
+                  working if working.exists() else database, database)
 
 
 def copy_project(destination: Path) -> Path:
@@ -148,3 +153,44 @@ def dropout_build(tmp_path_factory, shapes_dir) -> DbtRun:
     variables = {**yaml.safe_load(written.read_text(encoding="utf-8")),
                  "codebook_path": str(shapes_dir / "dropout_codebook.csv")}
     return built(run_dbt(workdir, base_vars={}, variables=variables))
+
+
+def small_cell_students(path: Path) -> Path:
+    """A generated cohort full of small cells: 1,000 built-in-shaped students whose label has only 5
+    positives, with a protected attribute Pathway of rare groups (1, 3, 7 and 12 students), 4 Nonbinary
+    students and 2 with no recorded ethnicity."""
+    import numpy as np
+    import pyarrow.csv as pa_csv
+
+    from student_personas import synthetic
+
+    table, _ = synthetic.generate_students(1000, seed=7)
+    rng = np.random.default_rng(7)
+    order = rng.permutation(1000)
+    label = np.zeros(1000, dtype=np.int64)
+    label[order[:5]] = 1
+    pathway = np.full(1000, "Main", dtype=object)
+    start = 5
+    for group, size in [("Exchange", 1), ("Evening", 3), ("Apprentice", 7), ("Online", 12)]:
+        pathway[order[start:start + size]] = group
+        start += size
+    gender = np.array(table.column("Gender").to_pylist(), dtype=object)
+    gender[order[100:104]] = "Nonbinary"
+    ethnicity = np.array(table.column("Ethnicity").to_pylist(), dtype=object)
+    ethnicity[order[200:202]] = ""
+    table = (table.set_column(table.schema.get_field_index("Dropout_Risk"), "Dropout_Risk", [label])
+             .set_column(table.schema.get_field_index("Gender"), "Gender", [gender.tolist()])
+             .set_column(table.schema.get_field_index("Ethnicity"), "Ethnicity", [ethnicity.tolist()])
+             .append_column("Pathway", [pathway.tolist()]))
+    pa_csv.write_csv(table, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_cell_build(tmp_path_factory) -> DbtRun:
+    """One full build of small_cell_students with the worked example's roles and Pathway as a sixth
+    protected attribute: the disclosure audit's hard case."""
+    workdir = tmp_path_factory.mktemp("small_cells")
+    students = small_cell_students(workdir / "small_cells.csv")
+    return built(run_dbt(workdir / "wh", variables={
+        "students_path": str(students), "protected_columns": [*BUILTIN_VARS["protected_columns"], "Pathway"]}))

@@ -1,82 +1,217 @@
-"""Primary and secondary small-cell suppression on hand-checkable tables."""
+"""Small-cell suppression over linked tables, and the disclosure audit, on hand-checkable tables."""
 
-import numpy as np
 import pytest
-from scipy.optimize import linprog
 
-from student_personas.disclosure import suppress_small_cells
+from student_personas import disclosure
+from student_personas.disclosure import PUBLIC, SENSITIVE, UNPUBLISHED, exposed_cells, suppress_small_cells
+from student_personas.disclosure_audit import audit, page_findings, pooled_chi_square
 
 
-def table(rows: dict[str, list[int]]):
-    """A persona × group table with published row and column totals, as counts and lines."""
-    counts, lines = {}, {}
+def table(rows: dict[str, list[int]], row_totals_public=True):
+    """A persona × group table: cells, row totals (persona sizes: public), column totals (group sizes:
+    sensitive) and the cohort (public), with every relation."""
+    counts, kinds, relations = {}, {}, {}
     for row, values in rows.items():
+        counts[f"size {row}"], kinds[f"size {row}"] = sum(values), PUBLIC if row_totals_public else SENSITIVE
+        relations[f"row {row}"] = {f"size {row}": -1}
         for column, value in enumerate(values):
             cell = f"{row}/{column}"
-            counts[cell] = value
-            lines.setdefault(f"row {row}", []).append(cell)
-            lines.setdefault(f"column {column}", []).append(cell)
-    return counts, lines
+            counts[cell], kinds[cell] = value, SENSITIVE
+            relations[f"row {row}"][cell] = 1
+            relations.setdefault(f"column {column}", {f"group {column}": -1})[cell] = 1
+    for column in range(len(next(iter(rows.values())))):
+        counts[f"group {column}"] = sum(values[column] for values in rows.values())
+        kinds[f"group {column}"] = SENSITIVE
+    counts["cohort"], kinds["cohort"] = sum(counts[f"size {row}"] for row in rows), PUBLIC
+    relations["groups"] = {"cohort": -1, **{f"group {column}": 1 for column in range(len(next(iter(rows.values()))))}}
+    relations["sizes"] = {"cohort": -1, **{f"size {row}": 1 for row in rows}}
+    return counts, kinds, relations
+
+
+def reader_ranges(counts, relations, status, cells):
+    """Each cell's feasible range as a reader of the published cells works it out (integer programming)."""
+    equations = disclosure.hidden_system(counts, relations, status)
+    hidden = [cell for cell, state in status.items() if state]
+    found = {exposure.cell: (exposure.low, exposure.high)
+             for exposure in exposed_cells(equations, hidden, cells, 10, max(counts.values()))}
+    return {cell: found.get(cell, "full") for cell in cells}
 
 
 def test_nothing_is_hidden_when_every_cell_is_large_or_zero():
-    counts, lines = table({"a": [20, 0, 31], "b": [15, 12, 40]})
-    assert set(suppress_small_cells(counts, lines, 10).values()) == {None}
+    counts, kinds, relations = table({"a": [20, 0, 31], "b": [15, 12, 40]})
+    assert set(suppress_small_cells(counts, kinds, relations, 10).values()) == {None}
 
 
-def test_a_single_small_cell_forces_complementary_cells_in_its_row_and_column():
-    counts, lines = table({"a": [20, 3, 31], "b": [15, 12, 40]})
-    status = suppress_small_cells(counts, lines, 10)
+def test_a_single_small_cell_is_protected_in_its_row_its_column_and_the_group_sizes():
+    counts, kinds, relations = table({"a": [20, 3, 31], "b": [15, 12, 40]})
+    status = suppress_small_cells(counts, kinds, relations, 10)
     assert status["a/1"] == "primary"
-    # Row a: hide the smallest other cell (20); column 1: hide 12; then row b and column 0 each have one
-    # hidden cell, so 15 goes too; every line now hides two cells or none.
-    assert status["a/0"] == status["b/1"] == status["b/0"] == "secondary"
-    assert status["a/2"] is None and status["b/2"] is None
-    for members in lines.values():
-        assert sum(1 for cell in members if status[cell]) != 1
+    for terms in relations.values():
+        assert sum(1 for cell in terms if status[cell]) != 1
+    assert not any(status[cell] for cell in counts if kinds[cell] == PUBLIC)
+    assert reader_ranges(counts, relations, status, ["a/1"]) == {"a/1": "full"}
 
 
-def test_two_small_cells_in_a_line_protect_each_other():
-    counts = {"p1": 4, "p2": 6, "p3": 50}
-    status = suppress_small_cells(counts, {"positives": ["p1", "p2", "p3"]}, 10)
-    assert status == {"p1": "primary", "p2": "primary", "p3": None}
+def test_the_integer_program_narrows_a_cell_that_counting_hidden_cells_per_line_misses():
+    """Two hidden cells in every line, yet the small cell is known to be at most 3: the other hidden cell of
+    its row is a zero, so the row's hidden cells add up to the row total minus the visible 31, which is 3."""
+    counts, kinds, relations = table({"a": [0, 3, 31], "b": [15, 12, 40]})
+    status = {cell: None for cell in counts}
+    status.update({"a/0": "secondary", "a/1": "primary", "b/0": "secondary", "b/1": "secondary"})
+    assert reader_ranges(counts, relations, status, ["a/1"]) == {"a/1": (0, 3)}
+    protected = suppress_small_cells(counts, kinds, relations, 10)
+    assert reader_ranges(counts, relations, protected, ["a/1"]) == {"a/1": "full"}
 
 
-def test_one_small_cell_in_a_margin_hides_the_next_smallest():
-    counts = {"p1": 4, "p2": 16, "p3": 12}
-    assert suppress_small_cells(counts, {"positives": ["p1", "p2", "p3"]}, 10) == {
-        "p1": "primary", "p2": None, "p3": "secondary"}
+def test_shared_totals_link_tables_and_are_protected_jointly():
+    """Composition (persona × group) and the label per persona share the persona sizes; the overall number
+    of positives is one cell of its own."""
+    counts, kinds, relations = table({"p1": [30, 4, 26], "p2": [25, 22, 13], "p3": [40, 35, 5]})
+    for persona, positives in {"p1": 2, "p2": 14, "p3": 20}.items():
+        size = counts[f"size {persona}"]
+        counts[f"pos {persona}"], counts[f"neg {persona}"] = positives, size - positives
+        kinds[f"pos {persona}"] = kinds[f"neg {persona}"] = SENSITIVE
+        relations[f"label {persona}"] = {f"size {persona}": -1, f"pos {persona}": 1, f"neg {persona}": 1}
+    counts["pos"], kinds["pos"] = 36, SENSITIVE
+    relations["positives"] = {"pos": -1, "pos p1": 1, "pos p2": 1, "pos p3": 1}
+    status = suppress_small_cells(counts, kinds, relations, 10)
+    primaries = [cell for cell, state in status.items() if state == "primary"]
+    assert sorted(primaries) == ["p1/1", "p3/2", "pos p1"]
+    assert set(reader_ranges(counts, relations, status, primaries).values()) == {"full"}
 
 
-def test_threshold_is_configurable_and_ties_are_deterministic():
-    counts = {"x": 12, "y": 30, "z": 30}
-    assert suppress_small_cells(counts, {"all": ["x", "y", "z"]}, 15) == {"x": "primary", "y": "secondary", "z": None}
+def test_a_total_of_several_small_cells_keeps_its_full_range():
+    """With one marker for every withheld count, a reader cannot tell the small cells from the others, so a
+    total of four small cells is not known to be at least 4."""
+    equations = [({"t": -1, "a": 1, "b": 1, "c": 1, "d": 1}, 0), ({"a": 1, "e": 1}, 20), ({"b": 1, "f": 1}, 20),
+                 ({"c": 1, "g": 1}, 20), ({"d": 1, "h": 1}, 20)]
+    assert exposed_cells(equations, "tabcdefgh", ["t"], 10, 100) == []
 
 
-def test_lines_must_refer_to_known_cells():
+def test_a_public_total_smaller_than_the_threshold_bounds_the_required_range():
+    counts = {"size": 5, "pos": 2, "neg": 3}
+    kinds = {"size": PUBLIC, "pos": SENSITIVE, "neg": SENSITIVE}
+    status = suppress_small_cells(counts, kinds, {"persona": {"size": -1, "pos": 1, "neg": 1}}, 10)
+    assert status == {"size": None, "pos": "primary", "neg": "primary"}
+
+
+def test_unpublished_cells_are_withheld_and_checked_for_what_they_imply():
+    """Missing values of a protected column (every input row) = its "(not recorded)" group + rejected rows
+    without a value; with no rejected rows that split is 0 and the missing count gives the group away."""
+    counts = {"missing": 4, "not recorded": 4, "in rejected": 0, "recorded in rejected": 0, "rejected": 0,
+              "recorded": 96, "cohort": 100}
+    kinds = {"missing": SENSITIVE, "not recorded": SENSITIVE, "in rejected": UNPUBLISHED,
+             "recorded in rejected": UNPUBLISHED, "rejected": PUBLIC, "recorded": SENSITIVE, "cohort": PUBLIC}
+    relations = {"missing": {"missing": -1, "not recorded": 1, "in rejected": 1},
+                 "rejected": {"rejected": -1, "in rejected": 1, "recorded in rejected": 1},
+                 "groups": {"cohort": -1, "not recorded": 1, "recorded": 1}}
+    status = suppress_small_cells(counts, kinds, relations, 10)
+    assert status["missing"] == status["not recorded"] == "primary"
+    assert status["in rejected"] == status["recorded in rejected"] == "secondary"
+    assert status["recorded"] == "secondary"  # else the cohort minus it would give the group away
+
+
+def test_relations_must_refer_to_known_cells_and_hold():
     with pytest.raises(ValueError, match="without a count"):
-        suppress_small_cells({"a": 1}, {"l": ["a", "b"]}, 10)
+        suppress_small_cells({"a": 1}, {"a": SENSITIVE}, {"l": {"a": 1, "b": -1}}, 10)
+    with pytest.raises(ValueError, match="does not hold"):
+        suppress_small_cells({"a": 1, "b": 2}, {"a": SENSITIVE, "b": SENSITIVE}, {"l": {"a": 1, "b": -1}}, 10)
 
 
-def feasible_range(counts, lines, status, cell) -> tuple[float, float]:
-    """The smallest and largest value ``cell`` can take given every visible cell, every line total and
-    counts that are not negative: what a reader of the published table can work out about it."""
-    hidden = sorted(name for name, state in status.items() if state)
-    rows = [[1.0 if name in members else 0.0 for name in hidden] for members in lines.values()]
-    totals = [sum(counts[name] for name in members if name in hidden) for members in lines.values()]
-    objective = np.array([1.0 if name == cell else 0.0 for name in hidden])
-    low, high = (linprog(sign * objective, A_eq=rows, b_eq=totals, bounds=(0, None)) for sign in (1, -1))
-    return low.fun, -high.fun
+def test_suppression_is_deterministic():
+    counts, kinds, relations = table({"a": [20, 3, 31, 7], "b": [15, 12, 40, 2], "c": [11, 11, 11, 11]})
+    first = suppress_small_cells(counts, kinds, relations, 10)
+    assert suppress_small_cells(dict(reversed(counts.items())), kinds, dict(reversed(relations.items())), 10) == first
 
 
-def test_complementary_cells_are_not_zeros_that_give_the_small_cell_away():
-    """Tiers (columns) by persona (rows) with empty tiers, as in the built-in cohort's context indicator. Had
-    the zeros been taken as complements (the smallest cells), the RED column's hidden cells would sum to
-    zero, and the other lines would then give the AMBER count 2 away exactly. A zero is still taken where a line
-has nothing else (the RED column)."""
-    counts, lines = table({"p1": [192, 52, 0], "p2": [0, 215, 0], "p3": [127, 82, 0], "p4": [0, 2, 167],
-                           "p5": [0, 163, 0]})
-    status = suppress_small_cells(counts, lines, 10)
-    assert [cell for cell, state in status.items() if state == "primary"] == ["p4/1"]
-    low, high = feasible_range(counts, lines, status, "p4/1")
-    assert low <= 2 <= high and high - low >= 10
+# ---- The audit, from published tables as a reader gets them --------------------------------------------
+
+def cohort_tables(status=None):
+    """A two-persona cohort with one protected attribute and a label: raw tables, and published ones with
+    the counts named in ``status`` withheld (composition cell or group keys; outcome keys 'positives p')."""
+    status = status or {}
+    composition = {("F", 1): 40, ("M", 1): 37, ("X", 1): 3, ("F", 2): 30, ("M", 2): 35, ("X", 2): 15}
+    positives = {1: 12, 2: 25}
+    sizes = {1: 80, 2: 80}
+    groups = {group: sum(n for (g, _), n in composition.items() if g == group) for group in "FMX"}
+    raw_composition = [{"protected_attribute": "G", "group_value": g, "persona_id": p, "n_students": n,
+                        "group_total": groups[g]} for (g, p), n in composition.items()]
+    shown = lambda key, value: "suppressed" if key in status else str(value)  # noqa: E731
+    published_composition = [{
+        "protected_attribute": "G", "group_value": row["group_value"], "persona_id": row["persona_id"],
+        "n_students": shown((row["group_value"], row["persona_id"]), row["n_students"]),
+        "group_total": shown(row["group_value"], row["group_total"]),
+        "share_of_persona": None if (row["group_value"], row["persona_id"]) in status
+        else row["n_students"] / sizes[row["persona_id"]],
+        "cohort_share": None, "share_difference": None, "representation_ratio": None}
+        for row in raw_composition]
+    raw_outcome = [{"scope": "persona", "persona_id": p, "n_students": sizes[p], "positives": n} for p, n in positives.items()]
+    raw_outcome.append({"scope": "all students", "persona_id": None, "n_students": 160, "positives": 37})
+    published_outcome = [{**row, "n_students": str(row["n_students"]),
+                          "positives": shown(f"positives {row['persona_id']}", row["positives"]),
+                          "rate": None if f"positives {row['persona_id']}" in status else row["positives"] / row["n_students"],
+                          "ci_lower": None, "ci_upper": None, "fisher_p_value_vs_rest": None} for row in raw_outcome]
+    published = {"persona_summary": [{"persona_id": p, "n_students": n} for p, n in sizes.items()],
+                 "persona_outcome_context": published_outcome, "fairness_composition": published_composition}
+    raw = {"persona_outcome_context": raw_outcome, "fairness_composition": raw_composition,
+           "stg_column_roles": [{"column_name": "G", "role": "protected"}]}
+    return published, raw
+
+
+def findings(status):
+    published, raw = cohort_tables(status)
+    return {(finding.kind, finding.cell) for finding in audit(published, raw, 10)}
+
+
+def test_the_audit_passes_a_protected_table_and_finds_each_kind_of_disclosure():
+    protected = {("X", 1): 1, ("X", 2): 1, ("M", 1): 1, ("M", 2): 1}
+    assert findings(protected) == set()
+    assert ("published_small_count", "composition/G/X/1") in findings({})
+    # Row 1 hides only the small cell: persona size minus the visible cells gives it back.
+    assert findings({("X", 1): 1, ("X", 2): 1}) >= {("narrowed", "composition/G/X/1")}
+    published, raw = cohort_tables(protected)
+    published["fairness_composition"][2]["share_of_persona"] = 3 / 80  # rate x n gives 3 back
+    kinds = {finding.kind for finding in audit(published, raw, 10)}
+    assert kinds == {"derived_value"}
+    published, raw = cohort_tables(protected)
+    published["fairness_composition"][0]["n_students"] = "41"
+    assert {finding.kind for finding in audit(published, raw, 10)} >= {"inconsistent"}
+
+
+def test_pooled_chi_square_uses_only_published_numbers():
+    published, _ = cohort_tables({("X", 1): 1, ("X", 2): 1, ("M", 1): 1, ("M", 2): 1})
+    cells = {(row["group_value"], row["persona_id"]): row["n_students"] for row in published["fairness_composition"]}
+    chi_square, columns = pooled_chi_square(cells, {1: 80, 2: 80})
+    # F kept whole (40, 30); M and X pooled (40, 50): a 2 x 2 table.
+    expected = sum((observed - 80 * column / 160) ** 2 / (80 * column / 160)
+                   for observed, column in [(40, 70), (30, 70), (40, 90), (50, 90)])
+    assert columns == 2 and chi_square == pytest.approx(expected)
+    assert pooled_chi_square({key: "suppressed" for key in cells}, {1: 80, 2: 80}) is None
+
+
+def test_page_findings_catch_a_small_group_count_shown_with_its_name():
+    pages = {"bars": '<figure class="chart" aria-label="Counts of Gender"><svg><text>Female</text><text>Nonbinary</text>'
+                     '<path d="M 0 3.5"/><text>512 (51%)</text><text>3 (0%)</text></svg></figure>',
+             "table": "<table><tr><td>Nonbinary</td><td>3</td></tr></table>",
+             "json": '<script>{"data": [{"level": "Nonbinary", "n_students": 3}]}</script>',
+             "safe": '<table><tr><td>Nonbinary</td><td>suppressed</td><td>3.1%</td></tr></table>'
+                     '<figure aria-label="Composition heatmap"><text>Nonbinary</text><text>3</text></figure>'
+                     '<p class="note">Withheld: Nonbinary.</p><path d="M 3 3"/>'}
+    found = {finding.cell for finding in page_findings(pages, [("Nonbinary", 3)])}
+    assert found == {"bars/Nonbinary", "table/Nonbinary", "json/Nonbinary"}
+
+
+def test_costs_choose_the_complement_and_costly_complements_are_given_back_where_possible():
+    """A small cell in a composition row whose group size also sits in a second table: the cheap complement
+    (a count only a parity table shows) is taken before the group size, and a costly complement the rules do
+    not need is published again."""
+    counts, kinds, relations = table({"a": [20, 3, 31], "b": [15, 12, 40]})
+    costs = {cell: 2 for cell in counts}
+    costs.update({"group 0": 3, "group 1": 3, "group 2": 3})
+    status = suppress_small_cells(counts, kinds, relations, 10, costs, restore_cost=3)
+    assert status["a/1"] == "primary"
+    assert not any(status[f"group {column}"] for column in range(3))  # row totals and cells protect it
+    assert reader_ranges(counts, relations, status, ["a/1"]) == {"a/1": "full"}
+    expensive = {cell: (0 if cell.startswith("group") else 2) for cell in counts}
+    cheap_groups = suppress_small_cells(counts, kinds, relations, 10, expensive)
+    assert any(cheap_groups[f"group {column}"] for column in range(3))  # now the group sizes go first

@@ -1,6 +1,7 @@
 """The interfaces analysts and BI tools rely on: enforced contracts, docs, exposures and exports."""
 
 import json
+import tempfile
 
 import duckdb
 import pandas as pd
@@ -65,34 +66,44 @@ def test_docs_generate_builds_a_static_site(builtin_build, tmp_path):
     assert "persona_summary" in site and "students_like_me" in site
 
 
-def test_exports_hold_the_safe_tables_in_parquet_and_hyper(builtin_build):
+def test_exports_hold_aggregates_in_published_and_student_rows_in_a_staff_folder(builtin_build):
     exports = builtin_build.database.parent / "exports"
-    parquet = {path.stem: path for path in (exports / "parquet").glob("*.parquet")}
-    assert {"persona_summary", "persona_assignments", "student_factors", "students_like_me", "fairness_composition",
-            "fairness_flag_parity", "persona_outcome_context", "context_tier_counts"} <= set(parquet)
+    published_files = {path.stem: path for path in (exports / "published" / "parquet").glob("*.parquet")}
+    staff_files = {path.stem: path for path in (exports / "staff_only_student_level" / "parquet").glob("*.parquet")}
+    assert {"persona_summary", "fairness_composition", "fairness_flag_parity", "persona_outcome_context",
+            "context_tier_counts", "data_quality_summary", "fairness_association"} <= set(published_files)
+    assert set(staff_files) == {"persona_assignments", "student_factors", "students_like_me", "peer_profiles",
+                                "student_personas_flat"}
+    assert "STAFF ONLY" in (exports / "staff_only_student_level" / "README.txt").read_text().upper().replace("-", " ")
     manifest = builtin_build.frame("select * from bi_exports").set_index("path")
-    for name, path in parquet.items():
-        assert manifest.loc[str(path), "rows"] == duckdb.sql(f"select count(*) from '{path}'").fetchall()[0][0]
-    # The small-cell tables are exported only as their published views.
-    for name in RAW_SMALL_CELL_TABLES:
-        exported = duckdb.sql(f"select * from '{parquet[name]}'").df()
-        published = builtin_build.frame(f"select * from {name}_published")
-        assert list(exported.columns) == list(published.columns)
-        for column in exported.columns:
-            if exported[column].dtype == object:
-                shown = pd.to_numeric(exported[column], errors="coerce")
-                assert not ((shown > 0) & (shown < 10) & exported[column].str.fullmatch(r"\d+").fillna(False)).any()
-    assert duckdb.sql(f"select typeof(top_features) from '{parquet['factors']}' limit 1").fetchall()[0][0] == "VARCHAR"
+    for audience, files in [("published", published_files), ("staff_only_student_level", staff_files)]:
+        for name, path in files.items():
+            assert manifest.loc[str(path), "rows"] == duckdb.sql(f"select count(*) from '{path}'").fetchall()[0][0]
+            assert manifest.loc[str(path), "audience"] == audience
+    # Published: the small-cell tables only as their published views, and no student rows.
+    for name in [*RAW_SMALL_CELL_TABLES, "data_quality_summary", "fairness_association"]:
+        exported = duckdb.sql(f"select * from '{published_files[name]}'").df()
+        assert list(exported.columns) == list(builtin_build.frame(f"select * from {name}_published").columns)
+    for path in published_files.values():
+        assert "student_id" not in duckdb.sql(f"select * from '{path}' limit 0").columns, path
+    # Staff: no column derived from the label (it would give the withheld counts back), no context indicator.
+    indicator_columns = set(builtin_build.frame("select * from student_context_indicator limit 0").columns)
+    for path in staff_files.values():
+        columns = set(duckdb.sql(f"select * from '{path}' limit 0").columns)
+        assert not columns & (indicator_columns - {"student_id", "term", "persona_id", "run_id"}), path
+    assert duckdb.sql(f"select typeof(top_features) from '{published_files['factors']}' limit 1").fetchall()[0][0] == "VARCHAR"
 
     from tableauhyperapi import Connection, HyperProcess, TableName, Telemetry
-    with HyperProcess(telemetry=Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU,
-                      parameters={"log_dir": str(exports)}) as hyper:
-        with Connection(hyper.endpoint, str(exports / "student_personas.hyper")) as connection:
-            tables = {name.name.unescaped for name in connection.catalog.get_table_names("Extract")}
-            assert tables == set(parquet)
-            assert connection.execute_scalar_query('select count(*) from "Extract"."persona_assignments"') == 1000
+    with tempfile.TemporaryDirectory() as logs, HyperProcess(
+            telemetry=Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_dir": logs}) as hyper:
+        with Connection(hyper.endpoint, str(exports / "published" / "student_personas.hyper")) as connection:
+            assert {name.name.unescaped for name in connection.catalog.get_table_names("Extract")} == set(published_files)
             assert connection.catalog.get_table_definition(TableName("Extract", "persona_summary")).column_count == len(
                 builtin_build.query("describe persona_summary"))
+        with Connection(hyper.endpoint, str(exports / "staff_only_student_level" / "student_personas_staff_only.hyper")) as connection:
+            assert {name.name.unescaped for name in connection.catalog.get_table_names("Extract")} == set(staff_files)
+            assert connection.execute_scalar_query('select count(*) from "Extract"."persona_assignments"') == 1000
+    assert not list(exports.rglob("*.log"))
 
 
 def test_the_flat_student_table_has_features_and_factors_but_no_label_or_protected_attribute(builtin_build):
@@ -110,9 +121,11 @@ def test_the_flat_student_table_has_features_and_factors_but_no_label_or_protect
                                  "(select factor_1 from student_factors s where s.student_id = f.student_id)")
     assert len(joined) == len(flat)
     exports = builtin_build.frame("select export_name, audience, rows from bi_exports").set_index("export_name")
-    assert exports.loc["student_personas_flat"].tolist() == ["staff", len(flat)]
-    assert exports.loc["persona_assignments", "audience"] == "staff" and exports.loc["all", "audience"] == "staff"
+    exports = exports[exports.index != "all"]
+    assert exports.loc["student_personas_flat"].tolist() == ["staff_only_student_level", len(flat)]
+    assert exports.loc["persona_assignments", "audience"] == "staff_only_student_level"
     assert (exports.loc[["feature_correlations", "feature_distributions", "persona_summary"], "audience"]
             == "published").all()
-    exported = duckdb.sql(f"select * from '{builtin_build.database.parent / 'exports' / 'parquet' / 'student_personas_flat.parquet'}'").df()
+    staff = builtin_build.database.parent / "exports" / "staff_only_student_level" / "parquet"
+    exported = duckdb.sql(f"select * from '{staff / 'student_personas_flat.parquet'}'").df()
     assert list(exported.columns) == list(flat.columns) and len(exported) == len(flat)

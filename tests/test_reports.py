@@ -481,7 +481,7 @@ def context_page(builtin_build):
 
 def test_cramers_v_table_equals_the_warehouse(builtin_build, context_page):
     expected = builtin_build.query("select protected_attribute, chi_square, degrees_of_freedom, p_value, cramers_v, "
-                                   "cramers_v_corrected from fairness_association")
+                                   "cramers_v_corrected from fairness_association_published")
     shown = {row[0]: row for row in context_page.table("Protected attribute")}
     assert sorted(shown) == sorted(row[0] for row in expected)
     for attribute, chi_square, df, p_value, v, v_corrected in expected:
@@ -502,11 +502,11 @@ def test_composition_shows_published_shares_and_withheld_cells(builtin_build, co
     assert shown[(visible.protected_attribute, visible.persona_name, visible.group_value)] == [
         format_value(visible.n_students, "count"), format_value(visible.share_of_persona, "percent"),
         format_value(visible.cohort_share, "percent"), format_value(visible.representation_ratio, "number")]
-    small = published[published.n_students == "<10"]
+    small = published[published.n_students == "suppressed"]
     assert len(small) > 0, "the built-in cohort has small composition cells"
     for row in small.itertuples():
         students, share, _, ratio = shown[(row.protected_attribute, row.persona_name, row.group_value)]
-        assert (students, share, ratio) == ("<10", "—", "—")
+        assert (students, share, ratio) == ("suppressed", "—", "—")
 
 
 def test_label_context_shows_no_rate_or_count_behind_a_small_cell(builtin_build, context_page):
@@ -515,14 +515,14 @@ def test_label_context_shows_no_rate_or_count_behind_a_small_cell(builtin_build,
     overall = published[published.scope == "all students"].iloc[0]
     assert rows["All students"][1:4] == [format_value(int(overall.n_students), "count"), overall.positives,
                                          format_value(overall.rate, "percent")]
-    small = published[published.positives == "<10"]
+    small = published[published.positives == "suppressed"]
     assert len(small) > 0, "the built-in cohort has personas with fewer than 10 positives"
     raw = dict(builtin_build.query("select persona_id, positives from persona_outcome_context where scope = 'persona'"))
     for row in small.itertuples():
         _, _, positives, rate, low, high, p_value, caution = rows[row.persona_name]
-        assert (positives, rate, low, high, p_value) == ("<10", "—", "—", "—", "—")
+        assert (positives, rate, low, high, p_value) == ("suppressed", "—", "—", "—", "—")
         assert str(raw[row.persona_id]) not in caution and "withheld" in caution
-    assert "counts from 1 to 9 are shown as \"<10\"" in context_page.text
+    assert "are shown as \"suppressed\"" in context_page.text
 
 
 def chart_spec(html: str, title: str) -> dict:
@@ -565,9 +565,9 @@ def test_no_tier_count_from_1_to_9_appears_on_the_page(builtin_build, context_pa
     assert not [count for count in counts if count.isdigit() and 1 <= int(count) <= 9]
     heatmap = figure_texts(page_html(builtin_build, "personas_context"), "Context tier by persona")
     for row in small.itertuples():
-        assert shown[(row.persona_name, row.tier)] == ["<10", "—"]
+        assert shown[(row.persona_name, row.tier)] == ["suppressed", "—"]
         assert format_value(row.share, "percent") not in heatmap  # nor the share that would give the count away
-    assert "<10" in heatmap
+    assert "suppressed" in heatmap
 
 
 def test_parity_tables_show_published_rates_and_withhold_the_rest(builtin_build, context_page):
@@ -586,8 +586,8 @@ def test_parity_tables_show_published_rates_and_withhold_the_rest(builtin_build,
         format_value(visible.numerator, "count"), format_value(visible.denominator, "count"),
         format_value(visible.rate, "percent"), format_value(visible.ci_lower, "percent"),
         format_value(visible.ci_upper, "percent"), format_value(visible.difference_from_all_students, "points")]
-    withheld = published[published.numerator.isin(["<10", "suppressed"])]
-    assert {"<10", "suppressed"} <= set(withheld.numerator)
+    withheld = published[published.numerator == "suppressed"]
+    assert len(withheld) > 0
     for row in withheld.itertuples():
         numerator, _, rate, low, high, difference = shown[(row.protected_attribute, labels[row.metric], row.group_value)]
         assert numerator == row.numerator and (rate, low, high, difference) == ("—", "—", "—", "—")
@@ -621,9 +621,9 @@ def test_label_audit_when_enabled_shows_its_interpretation_and_published_counts(
             *(format_value(row[column], "count") for column in
               ["flagged", "true_positives", "false_positives", "false_negatives", "true_negatives"]),
             format_value(row.recall, "percent"), format_value(row.precision, "percent")]
-    assert (published.true_positives == "<10").any()  # about 20 positives: few of them among the flagged
-    for model in published.index[published.true_positives == "<10"]:
-        assert shown[names[model]][3] == "<10" and shown[names[model]][-2:] == ["—", "—"]
+    assert (published.true_positives == "suppressed").any()  # about 20 positives: few of them among the flagged
+    for model in published.index[published.true_positives == "suppressed"]:
+        assert shown[names[model]][3] == "suppressed" and shown[names[model]][-2:] == ["—", "—"]
 
 
 def test_pages_use_no_deficit_language(builtin_build, edited_build, audited_build):
@@ -680,9 +680,9 @@ def test_rejections_on_the_page_equal_the_quarantine(own_schema_build):
         "select detail, column_name, count from data_quality_summary where check_name = 'rejected_by_check'")
     shown = page.table("Check")
     assert sorted((check, column, int(count)) for check, column, count, _ in shown) == sorted(expected)
-    examples = {row[0]: row[3] for row in page.table("Input row")}
-    for row_number, reason in own_schema_build.query("select source_row_number, reason from student_rejects"):
-        assert examples[str(row_number)] == reason
+    # The page is published: it counts rejected rows, and leaves the rows themselves to staff.
+    assert not [table for table in page.tables if "Input row" in table[0]]
+    assert "are in student_rejects in the warehouse, for staff" in " ".join(page.text.split())
 
 
 def test_data_is_escaped_on_the_page(own_schema_build):

@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import chi2_contingency, fisher_exact
 
 from conftest import require_real_csv, run_dbt
-from student_personas.disclosure import suppress_small_cells
+from student_personas.disclosure import PUBLIC, SENSITIVE, suppress_small_cells
 
 pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
 
@@ -79,9 +79,9 @@ def test_published_views_never_show_a_small_count(build, request):
         for column in columns:
             shown = pd.to_numeric(frame[column], errors="coerce")
             assert not ((shown > 0) & (shown < 10)).any(), (view, column)
-            assert set(frame.loc[shown.isna(), column]) <= {"<10", "suppressed"}
+            assert set(frame.loc[shown.isna(), column]) <= {"suppressed"}
     outcome = run.frame("select * from persona_outcome_context_published")
-    hidden = outcome.positives.isin(["<10", "suppressed"])
+    hidden = outcome.positives == "suppressed"
     assert outcome.loc[hidden, ["rate", "ci_lower", "ci_upper"]].isna().all().all()
     # The raw caution names small counts ("Only 3 positives"): a suppressed row says no number at all.
     assert hidden.any() and not outcome.loc[hidden, "caution"].str.contains(r"\d").any()
@@ -89,12 +89,26 @@ def test_published_views_never_show_a_small_count(build, request):
 
 def test_no_line_of_the_published_composition_hides_exactly_one_cell(real_build):
     published = real_build.frame("select * from fairness_composition_published")
-    published["hidden"] = published.n_students.isin(["<10", "suppressed"])
+    published["hidden"] = published.n_students == "suppressed"
     for keys in (["protected_attribute", "persona_id"], ["protected_attribute", "group_value"]):
         assert (published.groupby(keys).hidden.sum() != 1).all(), keys
     groups = published.drop_duplicates(["protected_attribute", "group_value"])
-    groups = groups.assign(hidden_total=groups.group_total.isin(["<10", "suppressed"]))
+    groups = groups.assign(hidden_total=groups.group_total == "suppressed")
     assert (groups.groupby("protected_attribute").hidden_total.sum() != 1).all()
+
+
+def test_the_all_students_rows_are_cells_of_the_lines_they_total(small_cell_build):
+    """5 positives: the overall count is small itself, so the "All students" rows withhold it, and every
+    count by label beside it too (they would add up to it)."""
+    outcome = small_cell_build.frame("select * from persona_outcome_context_published")
+    overall = outcome[outcome.scope == "all students"].iloc[0]
+    assert overall.positives == "suppressed" and pd.isna(overall.rate) and overall.n_students == "1000"
+    assert outcome.fisher_p_value_vs_rest.isna().all()  # each test reads the overall count of positives
+    parity = small_cell_build.frame("select * from fairness_flag_parity_published "
+                                    "where group_value = 'All students' and metric = 'true_positive_rate'")
+    assert (parity.denominator == "suppressed").all()
+    quality = small_cell_build.frame("select * from data_quality_summary_published where check_name = 'label_prevalence'")
+    assert quality["count"].tolist() == ["suppressed"] and quality.rate.isna().all()
 
 
 def test_without_a_label_the_label_tables_are_empty_and_the_build_succeeds(tmp_path):
@@ -161,22 +175,33 @@ def test_tier_counts_are_the_indicator_tiers_with_zeros_listed(builtin_build):
     published = builtin_build.frame("select * from context_tier_counts_published").set_index(["scope", "persona_id", "tier"])
     for row in small.itertuples():
         cell = published.loc[(row.scope, row.persona_id, row.tier)]
-        assert cell.n_students == "<10" and pd.isna(cell.share)
+        assert cell.n_students == "suppressed" and pd.isna(cell.share)
 
 
 def test_a_small_green_or_amber_tier_never_hides_the_red_count_parity_publishes(builtin_build):
-    """fairness_flag_parity publishes how many students the RED tier flags (and so how many it does not):
-    the tier cells' lines say so, and a small GREEN or AMBER count is protected by the other of the two."""
-    cells = builtin_build.frame("select cell_id, cell_count, line_ids from int_disclosure_cells "
-                                "where table_name = 'context_tier_counts' and cell_id like 'all|%'")
-    lines = {}
-    for cell, members in zip(cells.cell_id, cells.line_ids):
-        for line in members:
-            lines.setdefault(line, []).append(cell)
+    """fairness_flag_parity publishes how many students the RED tier flags (and so how many it does not): in
+    the cell system the RED tier and the students outside it are cells of the same relations, so a small GREEN
+    or AMBER count is protected by the other of the two, never by the RED count."""
+    cells = builtin_build.frame("select cell_id, cell_count, cell_kind, terms from disclosure_cells")
+    counts = dict(zip(cells.cell_id, cells.cell_count))
+    kinds = dict(zip(cells.cell_id, cells.cell_kind))
+    relations = {}
+    for cell, terms in zip(cells.cell_id, cells.terms):
+        for term in terms:
+            relations.setdefault(term["relation"], {})[cell] = term["coefficient"]
+    tiers = {tier: f'["tier","{tier}"]' for tier in ("GREEN", "AMBER", "RED")}
+    not_flagged = '["flag","not_flagged"]'
+    assert relations[not_flagged] == {tiers["GREEN"]: 1, tiers["AMBER"]: 1, not_flagged: -1}
+    # The two-tier split alone: GREEN + AMBER = students outside the RED tier (published by parity).
     for small_tier, other_tier in [("AMBER", "GREEN"), ("GREEN", "AMBER")]:
-        counts = {**dict(zip(cells.cell_id, cells.cell_count)), f"all|{small_tier}": 3}
-        status = suppress_small_cells(counts, lines, 10)
-        assert status == {f"all|{small_tier}": "primary", f"all|{other_tier}": "secondary", "all|RED": None}
+        split = {tiers[small_tier]: 3, tiers[other_tier]: 500, not_flagged: 503, tiers["RED"]: 497, "cohort": 1000}
+        status = suppress_small_cells(
+            split, {**{cell: SENSITIVE for cell in split}, "cohort": PUBLIC},
+            {"outside": {tiers["GREEN"]: 1, tiers["AMBER"]: 1, not_flagged: -1},
+             "all": {not_flagged: 1, tiers["RED"]: 1, "cohort": -1}}, 10)
+        assert status[tiers[small_tier]] == "primary" and status[tiers[other_tier]] == "secondary"
+        assert status[tiers["RED"]] is None and status[not_flagged] is None
+    assert counts[not_flagged] == counts[tiers["GREEN"]] + counts[tiers["AMBER"]] and kinds["[\"cohort\"]"] == "public"
 
 
 def test_published_parity_hides_small_cells(real_build):
@@ -184,7 +209,7 @@ def test_published_parity_hides_small_cells(real_build):
     for column in ["numerator", "denominator"]:
         shown = pd.to_numeric(published[column], errors="coerce")
         assert not ((shown > 0) & (shown < 10)).any()
-    hidden = published.numerator.isin(["<10", "suppressed"]) | published.denominator.isin(["<10", "suppressed"])
+    hidden = (published.numerator == "suppressed") | (published.denominator == "suppressed")
     assert published.loc[hidden, ["rate", "ci_lower", "ci_upper"]].isna().all().all()
     assert hidden.any()  # 18 positives among 1,000 students: true-positive counts are necessarily small
 
@@ -205,7 +230,7 @@ def test_label_audit_is_off_by_default_and_fills_its_table_when_enabled(real_bui
     assert "nothing here feeds the personas" in audit.interpretation.iloc[0]
     published = audited.frame("select * from label_signal_audit_published").set_index("model").loc[audit.index]
     counts = ["flagged", "true_positives", "false_positives", "false_negatives", "true_negatives"]
-    hidden = published[counts].isin(["<10", "suppressed"])
+    hidden = published[counts] == "suppressed"
     for column in counts:
         shown = published.loc[~hidden[column], column].astype(int)
         assert (shown == audit.loc[shown.index, column]).all() and not shown.between(1, 9).any(), column

@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
-{#- context_tier_counts for publication: a tier count from 1 to min_cell_size - 1 shown as '<10', the
-    complementary counts that would reveal it as 'suppressed', and no share derived from either. -#}
+{#- context_tier_counts for publication: a tier count from 1 to min_cell_size - 1, and the complementary
+    counts that would reveal it, read 'suppressed', and no share is derived from either. -#}
 
 with tier_counts as (
 
@@ -10,8 +10,7 @@ with tier_counts as (
 
 suppression as (
 
-    select cell_id, suppression from {{ ref('int_cell_suppression') }}
-    where table_name = 'context_tier_counts'
+    select cell_id, suppression from {{ ref('cell_suppression') }}
 
 ),
 
@@ -33,8 +32,8 @@ published as (
     from tier_counts
     left join suppression
         on suppression.cell_id = case
-            when tier_counts.scope = 'all students' then 'all|' || tier_counts.tier
-            else 'persona|' || tier_counts.persona_id || '|' || tier_counts.tier
+            when tier_counts.scope = 'all students' then {{ cell_key("'tier'", 'tier_counts.tier') }}
+            else {{ cell_key("'tier'", 'tier_counts.tier', "'persona'", 'tier_counts.persona_id') }}
         end
 
 )

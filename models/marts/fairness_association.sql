@@ -65,8 +65,8 @@ chi_square as (
         any_value(n_students) as n_students,
         count(distinct group_value) as n_groups,
         count(distinct persona_id) as n_personas,
-        {{ exact_sum('(observed_count - group_total * persona_total / n_students::double) ^ 2
-            / (group_total * persona_total / n_students::double)') }}::double as chi_square
+        {{ exact_sum(chi_square_term('observed_count', 'group_total', 'persona_total', 'n_students')) }}::double
+            as chi_square
     from with_margins
     group by protected_attribute
 

@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
-{#- fairness_composition for publication: small counts shown as '<10' (or 'suppressed' for complementary
-    cells) and no share derived from them. -#}
+{#- fairness_composition for publication: small counts, and the complementary counts that would reveal them,
+    read 'suppressed', and no share is derived from them. -#}
 
 with composition as (
 
@@ -10,8 +10,7 @@ with composition as (
 
 suppression as (
 
-    select cell_id, suppression from {{ ref('int_cell_suppression') }}
-    where table_name = 'fairness_composition'
+    select cell_id, suppression from {{ ref('cell_suppression') }}
 
 ),
 
@@ -34,9 +33,10 @@ published as (
         composition.run_id
     from composition
     left join suppression as cell
-        on cell.cell_id = composition.protected_attribute || '|' || composition.group_value || '|' || composition.persona_id
+        on cell.cell_id = {{ cell_key("'composition'", 'composition.protected_attribute', 'composition.group_value',
+            'composition.persona_id') }}
     left join suppression as group_total
-        on group_total.cell_id = composition.protected_attribute || '|' || composition.group_value || '|total'
+        on group_total.cell_id = {{ cell_key("'group'", 'composition.protected_attribute', 'composition.group_value') }}
 
 )
 

@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
 {#- fairness_flag_parity for publication: a metric is shown only when neither its numerator nor its
-    denominator is a suppressed cell; counts are '<10' or 'suppressed' otherwise. -#}
+    denominator is withheld; a withheld count reads 'suppressed'. -#}
 
 with parity as (
 
@@ -10,8 +10,7 @@ with parity as (
 
 suppression as (
 
-    select cell_id, suppression from {{ ref('int_cell_suppression') }}
-    where table_name = 'fairness_flag_parity'
+    select cell_id, suppression from {{ ref('cell_suppression') }}
 
 ),
 
@@ -44,13 +43,17 @@ published as (
     from parity
     inner join metric_cells using (metric)
     left join suppression as numerator
-        on numerator.cell_id = parity.protected_attribute || '|' || parity.group_value || '|' || metric_cells.numerator_cell
+        on numerator.cell_id = {{ parity_cell_key('parity.protected_attribute', 'parity.group_value',
+            'metric_cells.numerator_cell') }}
     left join suppression as denominator
-        on denominator.cell_id = parity.protected_attribute || '|' || parity.group_value || '|' || metric_cells.denominator_cell
+        on denominator.cell_id = {{ parity_cell_key('parity.protected_attribute', 'parity.group_value',
+            'metric_cells.denominator_cell') }}
     left join suppression as overall_numerator
-        on overall_numerator.cell_id = parity.protected_attribute || '|All students|' || metric_cells.numerator_cell
+        on overall_numerator.cell_id = {{ parity_cell_key('parity.protected_attribute', "'All students'",
+            'metric_cells.numerator_cell') }}
     left join suppression as overall_denominator
-        on overall_denominator.cell_id = parity.protected_attribute || '|All students|' || metric_cells.denominator_cell
+        on overall_denominator.cell_id = {{ parity_cell_key('parity.protected_attribute', "'All students'",
+            'metric_cells.denominator_cell') }}
 
 )
 

@@ -1,7 +1,7 @@
 {{ config(materialized='view') }}
 {#- label_signal_audit for publication, and what reports read instead of the opt-in audit: its confusion
-    counts from 1 to min_cell_size - 1 shown as '<10', the complementary counts that would reveal them as
-    'suppressed', and no recall or precision derived from either. Empty while var label_signal_audit is
+    counts from 1 to min_cell_size - 1, and the complementary counts that would reveal them, read
+    'suppressed', and no recall or precision is derived from either. Empty while var label_signal_audit is
     off (the audit model is then disabled and absent), so readers need no other switch. -#}
 
 with audit as (
@@ -28,8 +28,7 @@ with audit as (
 
 suppression as (
 
-    select cell_id, suppression from {{ ref('int_cell_suppression') }}
-    where table_name = 'label_signal_audit'
+    select cell_id, suppression from {{ ref('cell_suppression') }}
 
 ),
 
@@ -52,11 +51,11 @@ published as (
             as is_suppressed,
         {{ run_id() }} as run_id
     from audit
-    left join suppression as flagged on flagged.cell_id = audit.model || '|flagged'
-    left join suppression as tp on tp.cell_id = audit.model || '|tp'
-    left join suppression as fp on fp.cell_id = audit.model || '|fp'
-    left join suppression as fn on fn.cell_id = audit.model || '|fn'
-    left join suppression as tn on tn.cell_id = audit.model || '|tn'
+    left join suppression as flagged on flagged.cell_id = {{ cell_key("'tier'", "'RED'") }}
+    left join suppression as tp on tp.cell_id = {{ cell_key("'audit'", 'audit.model', "'tp'") }}
+    left join suppression as fp on fp.cell_id = {{ cell_key("'audit'", 'audit.model', "'fp'") }}
+    left join suppression as fn on fn.cell_id = {{ cell_key("'audit'", 'audit.model', "'fn'") }}
+    left join suppression as tn on tn.cell_id = {{ cell_key("'audit'", 'audit.model', "'tn'") }}
 
 )
 

@@ -82,7 +82,7 @@ context as (
             end,
             case
                 when n_students < {{ var('min_cell_size') }} then format(
-                    'Fewer than {} students: suppressed in published outputs.', {{ var('min_cell_size') }})
+                    'Fewer than {} students: the label counts are withheld in published outputs.', {{ var('min_cell_size') }})
             end,
             'Descriptive context, not a prediction for any student.'
         ) as caution

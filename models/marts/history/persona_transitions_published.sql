@@ -1,6 +1,6 @@
 {{ config(materialized='view', tags=['scoring']) }}
-{#- persona_transitions for publication: a count from 1 to min_cell_size - 1 shown as '<10', the
-    complementary counts that would reveal it as 'suppressed', and no share derived from either. -#}
+{#- persona_transitions for publication: a count from 1 to min_cell_size - 1, and the complementary counts
+    that would reveal it, read 'suppressed', and no share is derived from either. -#}
 
 with transitions as (
 
