@@ -295,7 +295,7 @@ select *, {{ run_id() }} as run_id from rejects
 
 
 {% macro encoded_features(encoding_relation, numeric_relation, category_values_relation) %}
-  {#- Min-max scaled numbers and weighted one-hot indicators, as learned in the encoding relation. -#}
+  {#- Min-max scaled numbers and one-hot indicators, each times its weight, as learned in the encoding relation. -#}
 with encoding as (
 
     select * from {{ encoding_relation }}
@@ -321,7 +321,8 @@ scaled_numbers as (
         numeric_values.student_id,
         encoding.feature_index,
         encoding.feature,
-        {{ min_max_scale('numeric_values.value', 'encoding.min_value', 'encoding.max_value') }} as value
+        encoding.weight * {{ min_max_scale('numeric_values.value', 'encoding.min_value', 'encoding.max_value') }}
+            as value
     from numeric_values
     inner join encoding
         on encoding.feature_kind = 'numeric'

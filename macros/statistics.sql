@@ -79,3 +79,12 @@
         ({{ n_rows }}) - (({{ n_rows }}) - 1) ^ 2 / (({{ n }}) - 1.0),
         ({{ n_columns }}) - (({{ n_columns }}) - 1) ^ 2 / (({{ n }}) - 1.0)) - 1, 0))
 {%- endmacro %}
+
+{% macro variance_matching_weight(reference_variance, block_variance) -%}
+  {#-
+    The weight that gives a block of encoded features (one column's one-hot indicators, or a discrete
+    number) at most the reference variance: min(1, sqrt(reference / block variance)). Never above 1, so a
+    block is only ever damped; 1 when either variance is unknown or the block is constant.
+  -#}
+  coalesce(least(1.0, sqrt(({{ reference_variance }}) / nullif({{ block_variance }}, 0))), 1.0)
+{%- endmacro %}

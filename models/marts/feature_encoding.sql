@@ -2,10 +2,14 @@
   What the encoding learned, so that new students can be encoded identically later: min and max of every
   numeric feature, the levels of every categorical feature and the weight of its one-hot indicators.
 
-  One-hot weight: an indicator block has far more variance than a min-max scaled number (a 3-level
-  column about 0.63 against about 0.08), so unweighted indicators dominate the factorisation and the
-  personas. Each categorical column's indicators are weighted so that the column carries the variance
-  of the median numeric feature: weight = min(1, sqrt(median numeric variance / block variance)).
+  Weights (macro variance_matching_weight, CTE reference_variance): a block of features with few values
+  has far more variance than a min-max scaled continuous number (a 3-level column's indicators about 0.63,
+  a number 10/11/12 scaled to 0/0.5/1 about 0.17, a continuous number about 0.02-0.08), and its few values
+  form separate slabs that the factorisation and K-Means pick up whatever the other columns say. So each
+  categorical column's indicators, and each number with at most discrete_max_levels distinct values, are
+  weighted to carry at most the variance of the median continuous number (one with more values):
+  weight = min(1, sqrt(reference variance / block variance)). Such a column then shapes the personas only
+  as far as other columns vary with it. Continuous numbers keep weight 1.
 -#}
 with column_roles as (
 
@@ -41,15 +45,21 @@ numeric_stats as (
         count(*) as n_students,
         min(value) as min_value,
         max(value) as max_value,
+        count(distinct value) as n_levels,
         {{ exact_var_pop('value') }} / nullif((max(value) - min(value)) ^ 2, 0) as scaled_variance
     from numeric_values
     group by source_column
 
 ),
 
-median_numeric_variance as (
+reference_variance as (
 
-    select median(scaled_variance) as median_variance
+    -- What a typical continuous feature carries: the median scaled variance of the numbers with more than
+    -- discrete_max_levels values (of every non-constant number when there are none).
+    select coalesce(
+        median(scaled_variance) filter (where n_levels > {{ var('discrete_max_levels') }}),
+        median(scaled_variance)
+    ) as reference_variance
     from numeric_stats
     where scaled_variance is not null
 
@@ -107,12 +117,19 @@ numeric_features as (
         numeric_stats.n_students,
         numeric_stats.min_value,
         numeric_stats.max_value,
-        1.0::double as weight,
+        numeric_stats.n_levels,
+        numeric_stats.n_levels <= {{ var('discrete_max_levels') }} as is_discrete,
+        case
+            when numeric_stats.n_levels <= {{ var('discrete_max_levels') }} then {{ variance_matching_weight(
+                'reference_variance.reference_variance', 'numeric_stats.scaled_variance') }}
+            else 1.0
+        end::double as weight,
         case
             when numeric_stats.max_value = numeric_stats.min_value then format(
                 'constant: every clean row has the value {}', numeric_stats.min_value)
         end as exclusion_reason
     from numeric_stats
+    cross join reference_variance
 
 ),
 
@@ -130,10 +147,10 @@ one_hot_features as (
         category_levels.n_students,
         0.0::double as min_value,
         1.0::double as max_value,
-        coalesce(
-            least(1.0, sqrt(median_numeric_variance.median_variance / nullif(category_blocks.block_variance, 0))),
-            1.0
-        ) as weight,
+        category_blocks.n_levels_present as n_levels,
+        category_blocks.n_levels_present <= {{ var('discrete_max_levels') }} as is_discrete,
+        {{ variance_matching_weight('reference_variance.reference_variance', 'category_blocks.block_variance') }}
+            as weight,
         case
             when category_blocks.n_levels_present > {{ var('max_category_levels', 50) }} then format(
                 'column has {} levels, more than max_category_levels ({})',
@@ -143,7 +160,7 @@ one_hot_features as (
         end as exclusion_reason
     from category_levels
     inner join category_blocks using (source_column)
-    cross join median_numeric_variance
+    cross join reference_variance
 
 ),
 
@@ -170,6 +187,8 @@ indexed as (
         all_features.n_students,
         all_features.min_value,
         all_features.max_value,
+        all_features.n_levels,
+        all_features.is_discrete,
         all_features.weight,
         all_features.exclusion_reason is null as is_used,
         all_features.exclusion_reason
