@@ -88,3 +88,14 @@
   -#}
   coalesce(least(1.0, sqrt(({{ reference_variance }}) / nullif({{ block_variance }}, 0))), 1.0)
 {%- endmacro %}
+
+{% macro auc_from_rank_sum(positive_rank_sum, n_positive, n_negative) -%}
+  {#-
+    ROC-AUC from the rank-sum (Mann-Whitney) identity: with every value ranked among all students (ties
+    at their mid-rank) and R the sum of the positives' ranks, AUC = (R - n₊(n₊ + 1)/2) / (n₊ n₋), the
+    probability that a random positive has a higher value than a random negative (ties counted half).
+    Null when either class is empty.
+  -#}
+  ((({{ positive_rank_sum }}) - ({{ n_positive }}) * (({{ n_positive }}) + 1) / 2.0)
+    / nullif(({{ n_positive }})::double * ({{ n_negative }}), 0))
+{%- endmacro %}
