@@ -676,7 +676,7 @@ def assert_not_blank(screenshot: Path):
     assert pixels.shape[0] > 900 and pixels.std() > 10, f"{screenshot} looks blank"
 
 
-@pytest.mark.parametrize("build_name", ["builtin_build", "own_schema_build", "audited_build"])
+@pytest.mark.parametrize("build_name", ["builtin_build", "own_schema_build", "audited_build", "planted_build"])
 def test_pages_render_in_chromium_with_every_chart_and_no_error(request, browser, tmp_path, build_name):
     run = request.getfixturevalue(build_name)
     pages = run.query("select page, n_charts from report_pages order by page")

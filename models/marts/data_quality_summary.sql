@@ -1,7 +1,9 @@
 {#-
   The data-quality tripwire as a table: volumes, rejections by check, duplicates, constant columns,
-  excluded features, missing values per column, range violations per rule, and the label's prevalence
-  with a Wilson 95% interval. One tidy row per check (and column, where the check is per column).
+  excluded features, missing values per column, range violations per rule, the label's prevalence
+  with a Wilson 95% interval, and feature columns that may encode the outcome (single-feature ROC-AUC
+  beyond outcome_proxy_auc, from feature_label_association; the AUC itself stays in that table). One tidy
+  row per check (and column, where the check is per column).
 -#}
 {%- set label_column = var('label_column', none) -%}
 {%- set range_rules = var('range_rules', {}) or {} -%}
@@ -33,6 +35,12 @@ checks as (
 encoding as (
 
     select * from {{ ref('feature_encoding') }}
+
+),
+
+label_association as (
+
+    select * from {{ ref('feature_label_association') }}
 
 ),
 
@@ -176,6 +184,22 @@ label_checks as (
 
 ),
 
+outcome_proxy_checks as (
+
+    select
+        'outcome_proxy' as check_name,
+        source_column as column_name,
+        format('{}: single-feature ROC-AUC {} {:.2f} ({}): may encode the outcome', feature,
+            case when roc_auc >= proxy_threshold then 'at least' else 'at most' end,
+            case when roc_auc >= proxy_threshold then proxy_threshold else 1 - proxy_threshold end,
+            direction) as detail,
+        null::bigint as count,
+        null::bigint as denominator
+    from label_association
+    where is_outcome_proxy
+
+),
+
 all_checks as (
 
     select * from volume_checks
@@ -184,6 +208,7 @@ all_checks as (
     union all select * from column_checks
     union all select * from range_checks
     union all select * from label_checks
+    union all select * from outcome_proxy_checks
 
 ),
 
