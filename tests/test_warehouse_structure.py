@@ -98,13 +98,23 @@ def test_rank_at_the_bottom_of_its_range_is_flagged_in_the_table_and_on_the_page
 
 
 def test_sql_auc_equals_scikit_learn_and_flags_follow_the_threshold(real_build):
-    """The rank-sum AUC in SQL against scikit-learn's, on every numeric feature of the reference file."""
-    frame = real_build.frame(
+    """The rank-sum AUC in SQL (ties at mid-rank) against scikit-learn's, on every feature of the reference
+    file: numbers with many ties (counts 0-4) and the indicators of a categorical column's levels."""
+    stored = dict(real_build.query("select feature, roc_auc from feature_label_association"))
+    numbers = real_build.frame(
         "select values.source_column, values.value, labels.label_value from int_student_numeric_values as values "
         "inner join int_student_labels as labels using (student_id)")
-    stored = dict(real_build.query("select feature, roc_auc from feature_label_association where feature_kind = 'numeric'"))
-    for column, group in frame.groupby("source_column"):
+    for column, group in numbers.groupby("source_column"):
         assert stored[column] == pytest.approx(roc_auc_score(group.label_value, group.value), abs=1e-12), column
+    levels = real_build.frame(
+        "select encoding.feature, (categories.level = encoding.level)::integer as indicator, labels.label_value "
+        "from int_student_category_values as categories inner join int_student_labels as labels using (student_id) "
+        "inner join feature_encoding as encoding on encoding.source_column = categories.source_column "
+        "where encoding.feature_kind = 'one_hot' and encoding.is_used")
+    assert levels.feature.nunique() == 3
+    for feature, group in levels.groupby("feature"):
+        assert stored[feature] == pytest.approx(roc_auc_score(group.label_value, group.indicator), abs=1e-12), feature
+    assert len(stored) == real_build.scalar("select count(*) from feature_encoding where is_used")
     every = real_build.frame("select source_column, roc_auc, is_outcome_proxy from feature_label_association")
     assert (every.is_outcome_proxy == ((every.roc_auc >= 0.85) | (every.roc_auc <= 0.15))).all()
     flagged = set(every.loc[every.is_outcome_proxy, "source_column"])
