@@ -407,7 +407,7 @@ select 1 as position, 'Silhouette of the personas (higher: better separated)' as
     silhouette_excess_sd as excess_sd
 from {{ ref('structure_assessment') }}
 union all
-select 2, 'Held-out error at the chosen rank (lower: the columns predict each other)',
+select 2, 'Held-out error at the chosen rank (lower: each column is recovered from the others)',
     heldout_mse, heldout_reference_mean, heldout_reference_sd, heldout_excess_sd
 from {{ ref('structure_assessment') }}
 union all

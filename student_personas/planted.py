@@ -21,8 +21,8 @@ def two_groups_with_discrete_column(n_rows: int = 500, n_noise: int = 4, seed: i
     """The table and the planted group (0/1) of each row."""
     rng = np.random.default_rng(seed)
     group = rng.integers(0, 2, size=n_rows)
-    columns = {"Learner_Ref": [f"L{row:04d}" for row in range(1, n_rows + 1)],
-               "Assessment_Score": np.round(np.where(group == 0, rng.normal(75, 10, n_rows), rng.normal(55, 10, n_rows)), 1)}
+    score = np.where(group == 0, rng.normal(75, 10, n_rows), rng.normal(55, 10, n_rows))
+    columns = {"Learner_Ref": [f"L{row:04d}" for row in range(1, n_rows + 1)], "Assessment_Score": np.round(score, 1)}
     for column in range(1, n_noise + 1):
         columns[f"Noise_{column}"] = np.round(rng.normal(50, 10, n_rows), 2)
     columns["Grade_Level"] = rng.integers(10, 13, size=n_rows)

@@ -115,7 +115,7 @@ class RankChoice:
 
 def heldout_reference(x: np.ndarray, rank: int, n_folds: int, seed: int, draws: int) -> Reference:
     """The held-out error of NMF at `rank` on `draws` reference datasets. Permutation keeps every column's
-    variance, so the error of predicting hidden entries from column means alone is the same as on the
+    variance, so the error of filling hidden entries with column means alone is the same as on the
     data; only associations between columns let the data's held-out error fall below the reference."""
     return Reference(np.array([
         factors.heldout_error(permuted_columns(x, reference_seed(seed, draw)), rank, n_folds, seed)[0]
@@ -304,7 +304,7 @@ def assess(evidence: Evidence, rules: Rules = Rules()) -> Assessment:
     """The structure verdict, its reasons and one plain sentence.
 
     - none: the personas are no better separated (silhouette) than the groups the same pipeline finds on
-      reference data (less than `min_excess_sd` reference SDs above its mean), and the factors predict
+      reference data (less than `min_excess_sd` reference SDs above its mean), and the factors recover
       hidden entries no better than on reference data either: nothing links the columns;
     - weak: the columns are linked (held-out error below the reference) but the groups are not better
       separated than on reference data (a continuum sliced into segments), or they are better separated
@@ -368,11 +368,12 @@ def _sentence(verdict, e: Evidence, rules: Rules, excess, above, agreeing, top, 
               top_edges, silhouette_sd, heldout_sd) -> str:
     """One plain paragraph for advisors: what the personas are, and how far to trust them."""
     k = e.k
-    reference = f"{e.silhouette:.2f} against {e.silhouette_reference_mean:.2f} on the same data with every column shuffled"
+    reference = (f"{e.silhouette:.2f} against {e.silhouette_reference_mean:.2f} on the same data with every "
+                 f"column shuffled")
     if verdict == "none":
         text = (f"No group structure was found. The {k} personas are no better separated than the groups the same "
-                f"method finds in data with no structure at all (silhouette {reference}), and the columns do not "
-                f"predict each other better than shuffled columns do. The personas are arbitrary slices of the "
+                f"method finds in data with no structure at all (silhouette {reference}), and no column can be "
+                f"filled in from the others any better than in shuffled data. The personas are arbitrary slices of the "
                 f"data: do not use them to sort, label or treat students differently.")
     elif verdict == "weak":
         if silhouette_sd < rules.min_excess_sd:
@@ -393,7 +394,8 @@ def _sentence(verdict, e: Evidence, rules: Rules, excess, above, agreeing, top, 
             caveats.append(f"{k - above} of them do not reappear in refits more reliably than groups found in data "
                            f"with no structure")
         if len(agreeing) < 2:
-            caveats.append(f"other clustering methods find different groups ({len(agreeing)} of {len(e.method_ari)} agree)")
+            caveats.append(f"other clustering methods find different groups ({len(agreeing)} of "
+                           f"{len(e.method_ari)} agree)")
         if discrete_dominated:
             caveats.append(f"they are separated mainly by {top}")
         caveats.extend(f"the {name} is at the top of the range tried, so a larger value may fit better"

@@ -541,13 +541,14 @@ def test_label_audit_when_enabled_shows_its_interpretation_and_published_counts(
         assert shown[names[model]][3] == "<10" and shown[names[model]][-2:] == ["—", "—"]
 
 
-def test_pages_use_no_deficit_language(builtin_build, edited_build, audited_build):
+def test_pages_use_no_deficit_language(builtin_build, edited_build, audited_build, planted_build):
     """Page text, persona names, descriptions and actions stay neutral, and nothing reads as a forecast. The
-    input's own column names (such as Courses_Failed or the label's name) are data, not wording, and are left
-    out of the check; "predictive value" is the name of a fairness metric."""
-    for run in (builtin_build, edited_build, audited_build):
-        columns = sorted((name for (name,) in run.query("select column_name from stg_column_roles")), key=len,
-                         reverse=True)
+    input's own column names and the playbook's (such as Courses_Failed or the label's name) are data, not
+    wording, and are left out of the check; "predictive value" is the name of a fairness metric."""
+    for run in (builtin_build, edited_build, audited_build, planted_build):
+        columns = sorted((name for (name,) in run.query(
+            "select column_name from stg_column_roles union select source_column from support_playbook")),
+            key=len, reverse=True)
         for (page,) in run.query("select page from report_pages"):
             text = PageReader(page_html(run, page)).text
             for column in columns:

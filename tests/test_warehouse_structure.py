@@ -153,13 +153,15 @@ def test_the_planted_outcome_proxy_is_flagged_everywhere(planted_build):
     assert planted_build.query("select feature from feature_label_association where is_outcome_proxy") == \
         [("Second_Term_Score",)]
     detail = planted_build.scalar("select detail from data_quality_summary where check_name = 'outcome_proxy'")
-    assert detail.startswith("Second_Term_Score: single-feature ROC-AUC at most 0.15") and "may encode the outcome" in detail
+    assert detail.startswith("Second_Term_Score: single-feature ROC-AUC at most 0.15")
+    assert "may encode the outcome" in detail
     quality = PageReader(page_html(planted_build, "data_quality")).table("Column", "Why it is flagged")
     assert quality == [["Second_Term_Score", detail]]
     context = PageReader(page_html(planted_build, "personas_context"))
     assert context.table("Column", "Feature", "Direction") == [
         ["Second_Term_Score", "Second_Term_Score", "lower values go with the label"]]
-    marked = planted_build.query("select persona_id, description from persona_summary where len(outcome_proxy_columns) > 0")
+    marked = planted_build.query(
+        "select persona_id, description from persona_summary where len(outcome_proxy_columns) > 0")
     for _, description in marked:
         assert "Distinguished partly by Second_Term_Score, which may encode the outcome itself" in description
     assert len(context.table("Persona", "Name", "Led by")) == len(marked)
