@@ -177,3 +177,14 @@ def test_stable_means_more_stable_than_shuffled_data(builtin_build, planted_buil
         assert (stability.is_stable == ((stability.bootstrap_jaccard_mean >= stability.stability_threshold)
                                         & stability.is_above_reference)).all()
         assert (stability.stability_bar <= 0.95).all() and stability.n_reference_draws.eq(10).all()
+
+
+def test_a_choice_at_the_top_of_its_range_is_said_on_the_page(planted_build):
+    """Seven features allow ranks 2-6; the held-out error is lowest at 6 on this noise-like file."""
+    rank, edge = planted_build.query(
+        "select parameter_value, range_edge from model_selection where stage = 'nmf_rank' and is_chosen limit 1")[0]
+    assert (rank, edge) == (6, "top")
+    verdict, sentence = planted_build.query("select verdict, sentence from structure_assessment")[0]
+    page = PageReader(page_html(planted_build, "personas")).text
+    assert "The number of factors is at the top of the range tried, so a larger value may fit better" in page
+    assert verdict == "none" and sentence in page and "These personas are not distinct groups of students." in page
