@@ -163,13 +163,17 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000, 1_000_000])
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "benchmarks" / "out" / "refresh.json")
     parser.add_argument("--workdir", type=Path, default=None, help="where warehouses go (default: a temp dir)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep each size's warehouse and run_results.json in --workdir (for benchmarks/structure.py)")
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="personas-bench-"))
     results = []
     try:
         for n in args.sizes:
-            results.append(run_size(n, workdir / f"n{n}", workdir / "target"))
-            shutil.rmtree(workdir / f"n{n}", ignore_errors=True)
+            target = workdir / (f"target_n{n}" if args.keep else "target")
+            results.append(run_size(n, workdir / f"n{n}", target))
+            if not args.keep:
+                shutil.rmtree(workdir / f"n{n}", ignore_errors=True)
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)

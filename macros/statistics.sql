@@ -102,3 +102,23 @@
   (({{ observed }}) - ({{ row_total }}) * ({{ column_total }}) / ({{ n }})::double) ^ 2
     / (({{ row_total }}) * ({{ column_total }}) / ({{ n }})::double)
 {%- endmacro %}
+
+{% macro variance_matching_weight(reference_variance, block_variance) -%}
+  {#-
+    The weight that gives a block of encoded features (one column's one-hot indicators, or a discrete
+    number) at most the reference variance: min(1, sqrt(reference / block variance)). Never above 1, so a
+    block is only ever damped; 1 when either variance is unknown or the block is constant.
+  -#}
+  coalesce(least(1.0, sqrt(({{ reference_variance }}) / nullif({{ block_variance }}, 0))), 1.0)
+{%- endmacro %}
+
+{% macro auc_from_rank_sum(positive_rank_sum, n_positive, n_negative) -%}
+  {#-
+    ROC-AUC from the rank-sum (Mann-Whitney) identity: with every value ranked among all students (ties
+    at their mid-rank) and R the sum of the positives' ranks, AUC = (R - n₊(n₊ + 1)/2) / (n₊ n₋), the
+    probability that a random positive has a higher value than a random negative (ties counted half).
+    Null when either class is empty.
+  -#}
+  ((({{ positive_rank_sum }}) - ({{ n_positive }}) * (({{ n_positive }}) + 1) / 2.0)
+    / nullif(({{ n_positive }})::double * ({{ n_negative }}), 0))
+{%- endmacro %}

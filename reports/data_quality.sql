@@ -206,3 +206,12 @@ from {{ query('column_positions') }}
 where role = 'feature'
     and column_name not in (select source_column from {{ ref('support_playbook') }})
 order by column_position
+
+-- name: outcome_proxies
+-- Feature columns whose single-feature ROC-AUC for the label is at or beyond settings.outcome_proxy_auc:
+-- they may encode the outcome itself. The flag only; the AUC stays in feature_label_association.
+select summary.column_name, summary.detail
+from {{ ref('data_quality_summary_published') }} as summary
+left join {{ query('column_positions') }} as positions using (column_name)
+where summary.check_name = 'outcome_proxy'
+order by positions.column_position, summary.detail

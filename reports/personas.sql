@@ -345,3 +345,113 @@ select step, term_from, term_to, term_from || ' → ' || term_to as term_pair, p
 from {{ ref('persona_transitions_published') }}
 where model_version = (select model_version from {{ ref('persona_models') }} order by fitted_at desc limit 1)
 order by step, persona_from, persona_to
+-- ---- How much structure the personas rest on (structure_assessment, clustering_comparison) -------------
+
+-- name: structure
+-- The build's structure verdict with its evidence, and the verdict in words for the page.
+select
+    *,
+    case verdict
+        when 'clear' then 'Clear groups'
+        when 'moderate' then 'Overlapping groups'
+        when 'weak' then 'Soft segments of a continuum'
+        else 'No group structure'
+    end as verdict_label
+from {{ ref('structure_assessment') }}
+
+-- name: structure_evidence
+-- Each statistic next to what the same pipeline reaches on shuffled reference data.
+with stability as (
+
+    select
+        avg(bootstrap_jaccard_mean) as jaccard,
+        any_value(reference_jaccard_mean) as reference_mean,
+        any_value(reference_jaccard_sd) as reference_sd,
+        any_value(stability_bar) as stability_bar
+    from {{ ref('persona_stability') }}
+
+)
+
+select 1 as position, 'Silhouette of the personas (higher: better separated)' as statistic,
+    silhouette as observed, silhouette_reference_mean as reference_mean, silhouette_reference_sd as reference_sd,
+    silhouette_excess_sd as excess_sd
+from {{ ref('structure_assessment') }}
+union all
+select 2, 'Held-out error at the chosen rank (lower: each column is recovered from the others)',
+    heldout_mse, heldout_reference_mean, heldout_reference_sd, heldout_excess_sd
+from {{ ref('structure_assessment') }}
+union all
+select 3, 'Bootstrap Jaccard, mean over personas (higher: reappears in refits)',
+    jaccard, reference_mean, reference_sd, (jaccard - reference_mean) / nullif(reference_sd, 0)
+from stability
+order by position
+
+-- name: selection_checks
+-- Per sweep: the chosen and the best value, the criterion there against its shuffled reference, the range
+-- swept, and the edge and flat-curve notes.
+with criterion as (
+
+    select
+        stage,
+        parameter_name,
+        min(parameter_value) as smallest,
+        max(parameter_value) as largest,
+        max(parameter_value) filter (where is_chosen) as chosen,
+        max(parameter_value) filter (where is_best) as best,
+        max(value) filter (where is_chosen) as chosen_value,
+        max(reference_mean) filter (where is_chosen) as reference_mean,
+        max(reference_sd) filter (where is_chosen) as reference_sd,
+        max(range_edge) filter (where is_chosen) as range_edge,
+        max(choice_note) filter (where is_chosen) as choice_note
+    from {{ ref('model_selection') }}
+    where (stage = 'nmf_rank' and metric = 'heldout_mse') or (stage = 'kmeans_k' and metric = 'silhouette')
+    group by stage, parameter_name
+
+)
+
+select
+    case stage when 'nmf_rank' then 'Number of factors (held-out error)' else 'Number of personas (silhouette)' end
+        as choice,
+    chosen,
+    best,
+    format('{}–{}', smallest, largest) as range_swept,
+    chosen_value,
+    reference_mean,
+    reference_sd,
+    case range_edge
+        when 'top' then 'at the top of the range: a larger value may fit better'
+        when 'bottom' then 'at the bottom of the range: a smaller value was not tried'
+        when 'only value' then 'the only value tried'
+        else ''
+    end as edge,
+    coalesce(choice_note, '') as flat_curve
+from criterion
+order by stage desc
+
+-- name: discrete_columns
+-- Columns with few distinct values and the weight the encoding gives their features.
+select source_column, any_value(n_levels) as n_levels, any_value(weight) as weight,
+    any_value(feature_kind) as feature_kind
+from {{ ref('feature_encoding') }}
+where is_used and is_discrete
+group by source_column
+order by min(feature_index)
+
+-- name: comparison
+-- The personas next to other clusterers on the same students' factor scores.
+select
+    case method
+        when 'kmeans' then 'K-Means (the personas)'
+        when 'spectral' then 'Spectral clustering'
+        when 'gaussian_mixture' then 'Gaussian mixture'
+        else 'Ward hierarchical'
+    end as method_label,
+    method,
+    k_rule,
+    chosen_k,
+    silhouette,
+    ari_with_personas,
+    case when method = 'kmeans' then '' when agrees_with_personas then 'agrees' else 'differs' end as agreement,
+    sample_size
+from {{ ref('clustering_comparison') }}
+order by method <> 'kmeans', method

@@ -196,3 +196,22 @@ select
     interpretation
 from {{ ref('label_signal_audit_published') }}
 order by starts_with(model, 'context_indicator'), model = 'context_indicator', model
+
+-- name: outcome_proxies
+-- Feature columns that may encode the outcome (single-feature ROC-AUC at or beyond
+-- settings.outcome_proxy_auc), with the direction; the AUC itself stays in the warehouse.
+select association.source_column, association.feature, association.direction
+from {{ ref('feature_label_association') }} as association
+where association.is_outcome_proxy
+order by association.source_column, association.feature
+
+-- name: proxy_personas
+-- Personas whose leading contrasts include such a column.
+select
+    summary.persona_id,
+    personas.display_name,
+    array_to_string(summary.outcome_proxy_columns, ', ') as columns
+from {{ ref('persona_summary') }} as summary
+inner join {{ query('personas') }} as personas using (persona_id)
+where len(summary.outcome_proxy_columns) > 0
+order by summary.persona_id

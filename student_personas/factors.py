@@ -231,6 +231,20 @@ def entry_folds(shape: tuple[int, int], n_folds: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, n_folds, size=shape)
 
 
+def heldout_error(x: np.ndarray, rank: int, n_folds: int, seed: int) -> tuple[float, float]:
+    """Masked-entry cross-validated error of NMF at `rank`: the mean over `n_folds` seeded folds of matrix
+    entries of the mean squared error on the hidden entries (predictions clipped to the visible range),
+    and the standard error of that mean across folds."""
+    folds = entry_folds(x.shape, n_folds, seed)
+    fold_errors = []
+    for fold in range(n_folds):
+        visible = folds != fold
+        w, h = masked_nmf(x, visible, int(rank), seed)
+        fold_errors.append(float(((x - heldout_predictions(x, visible, w, h))[~visible] ** 2).mean()))
+    standard_error = np.std(fold_errors, ddof=1) / np.sqrt(n_folds) if n_folds > 1 else 0.0
+    return float(np.mean(fold_errors)), float(standard_error)
+
+
 def sweep_ranks(x: np.ndarray, ranks, n_folds: int, seed: int) -> RankSweep:
     """Training error (the notebook's criterion) and masked-entry cross-validated error for every rank,
     and the rank with the lowest mean held-out error (the smaller rank on ties). The training error is
@@ -240,17 +254,12 @@ def sweep_ranks(x: np.ndarray, ranks, n_folds: int, seed: int) -> RankSweep:
     ranks = np.array([r for r in ranks if r < x.shape[1]], dtype=int)
     if ranks.size == 0:
         raise ValueError(f"no rank in the sweep is below the number of features ({x.shape[1]})")
-    folds = entry_folds(x.shape, n_folds, seed)
     training, means, errors = [], [], []
     for rank in ranks:
         training.append(_fit_nmf(x, int(rank), seed, max_iter=200)[0].reconstruction_err_ / x.shape[0])
-        fold_errors = []
-        for fold in range(n_folds):
-            visible = folds != fold
-            w, h = masked_nmf(x, visible, int(rank), seed)
-            fold_errors.append(float(((x - heldout_predictions(x, visible, w, h))[~visible] ** 2).mean()))
-        means.append(np.mean(fold_errors))
-        errors.append(np.std(fold_errors, ddof=1) / np.sqrt(n_folds) if n_folds > 1 else 0.0)
+        mean, standard_error = heldout_error(x, int(rank), n_folds, seed)
+        means.append(mean)
+        errors.append(standard_error)
     means, errors = np.array(means), np.array(errors)
     return RankSweep(
         ranks=ranks,

@@ -42,38 +42,50 @@ def seeded_sample(n_rows: int, size: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n_rows, size=size, replace=False))
 
 
+@dataclass(frozen=True)
+class KMeansFit:
+    """One K-Means fit (best of the seeded restarts) with its quality indices."""
+
+    labels: np.ndarray
+    centroids: np.ndarray
+    silhouette: float
+    davies_bouldin: float
+    calinski_harabasz: float
+    inertia: float
+
+
+def fit_kmeans(scores: np.ndarray, k: int, restarts: int, seed: int, silhouette_sample: int) -> KMeansFit:
+    """K-Means with `restarts` seeded restarts, scored by silhouette (on a seeded sample of at most
+    `silhouette_sample` rows: silhouette needs all pairwise distances), Davies-Bouldin and
+    Calinski-Harabasz. A fit that collapses to one cluster gets silhouette -1."""
+    model = KMeans(n_clusters=int(k), n_init=restarts, random_state=seed).fit(scores)
+    labels = model.labels_
+    if np.unique(labels).size < 2:
+        silhouette, davies, calinski = -1.0, np.nan, np.nan
+    else:
+        silhouette = float(silhouette_score(
+            scores, labels, sample_size=min(silhouette_sample, scores.shape[0]), random_state=seed))
+        davies = float(davies_bouldin_score(scores, labels))
+        calinski = float(calinski_harabasz_score(scores, labels))
+    return KMeansFit(labels, model.cluster_centers_, silhouette, davies, calinski, float(model.inertia_))
+
+
 def sweep_k(scores: np.ndarray, ks, restarts: int, seed: int, silhouette_sample: int) -> KSweep:
-    """K-Means with `restarts` seeded restarts for every k, scored by silhouette (on a seeded sample of at
-    most `silhouette_sample` rows: silhouette needs all pairwise distances), Davies-Bouldin and
-    Calinski-Harabasz. k is chosen by the highest silhouette, the smaller k on ties."""
+    """`fit_kmeans` for every k; k is chosen by the highest silhouette, the smaller k on ties."""
     ks = np.array([k for k in ks if 2 <= k < scores.shape[0]], dtype=int)
     if ks.size == 0:
         raise ValueError(f"no k in the sweep fits {scores.shape[0]} students (need 2 <= k < students)")
-    silhouettes, davies, calinski, inertias, centroids = [], [], [], [], {}
-    for k in ks:
-        model = KMeans(n_clusters=int(k), n_init=restarts, random_state=seed).fit(scores)
-        labels = model.labels_
-        if np.unique(labels).size < 2:
-            silhouettes.append(-1.0)
-            davies.append(np.nan)
-            calinski.append(np.nan)
-        else:
-            silhouettes.append(float(silhouette_score(
-                scores, labels, sample_size=min(silhouette_sample, scores.shape[0]), random_state=seed)))
-            davies.append(float(davies_bouldin_score(scores, labels)))
-            calinski.append(float(calinski_harabasz_score(scores, labels)))
-        inertias.append(float(model.inertia_))
-        centroids[int(k)] = model.cluster_centers_
-    silhouettes = np.array(silhouettes)
+    fits = [fit_kmeans(scores, int(k), restarts, seed, silhouette_sample) for k in ks]
+    silhouettes = np.array([fit.silhouette for fit in fits])
     return KSweep(
         ks=ks,
         silhouette=silhouettes,
-        davies_bouldin=np.array(davies),
-        calinski_harabasz=np.array(calinski),
-        inertia=np.array(inertias),
+        davies_bouldin=np.array([fit.davies_bouldin for fit in fits]),
+        calinski_harabasz=np.array([fit.calinski_harabasz for fit in fits]),
+        inertia=np.array([fit.inertia for fit in fits]),
         chosen_k=int(ks[int(np.argmax(silhouettes))]),
         rule="highest mean silhouette (smaller k on ties)",
-        centroids=centroids,
+        centroids={int(k): fit.centroids for k, fit in zip(ks, fits)},
     )
 
 

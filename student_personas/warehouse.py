@@ -141,22 +141,39 @@ def chosen_value(relation) -> int:
     return int(rows[0][0])
 
 
-def selection_table(stage: str, parameter_name: str, values, metrics: dict[str, np.ndarray],
-                    chosen, rule: str, sample_size: int) -> pa.Table:
-    """Long model-selection rows: one per (parameter value, metric)."""
+def selection_table(stage: str, parameter_name: str, values, metrics: dict[str, np.ndarray], choice,
+                    rule: str, sample_size: int, reference_metric: str) -> pa.Table:
+    """Long model-selection rows: one per (parameter value, metric). `choice` is a structure.Choice: the
+    chosen value, the best one by the criterion, the criterion's reference (mean, SD, draws on shuffled
+    data) at the values where it was computed (on the `reference_metric` rows), the edge flag and the
+    flat-curve note (on the chosen value's rows)."""
     rows = {"stage": [], "parameter_name": [], "parameter_value": [], "metric": [], "value": [],
-            "is_chosen": [], "rule": [], "sample_size": []}
+            "is_chosen": [], "is_best": [], "rule": [], "sample_size": [], "reference_mean": [],
+            "reference_sd": [], "reference_draws": [], "range_edge": [], "choice_note": []}
     for index, value in enumerate(values):
+        value = int(value)
         for metric, series in metrics.items():
+            reference = choice.references.get(value) if metric == reference_metric else None
             rows["stage"].append(stage)
             rows["parameter_name"].append(parameter_name)
-            rows["parameter_value"].append(int(value))
+            rows["parameter_value"].append(value)
             rows["metric"].append(metric)
             rows["value"].append(float(series[index]))
-            rows["is_chosen"].append(int(value) == int(chosen))
+            rows["is_chosen"].append(value == choice.chosen)
+            rows["is_best"].append(value == choice.best)
             rows["rule"].append(rule)
             rows["sample_size"].append(int(sample_size))
-    return pa.table(rows)
+            rows["reference_mean"].append(reference.mean if reference else None)
+            rows["reference_sd"].append(reference.sd if reference else None)
+            rows["reference_draws"].append(int(reference.values.size) if reference else None)
+            rows["range_edge"].append(choice.edge if value == choice.chosen else None)
+            rows["choice_note"].append(choice.flat_note if value == choice.chosen else None)
+    return pa.table(rows, schema=pa.schema([
+        ("stage", pa.string()), ("parameter_name", pa.string()), ("parameter_value", pa.int64()),
+        ("metric", pa.string()), ("value", pa.float64()), ("is_chosen", pa.bool_()), ("is_best", pa.bool_()),
+        ("rule", pa.string()), ("sample_size", pa.int64()), ("reference_mean", pa.float64()),
+        ("reference_sd", pa.float64()), ("reference_draws", pa.int32()), ("range_edge", pa.string()),
+        ("choice_note", pa.string())]))
 
 
 def require_students(n_students: int, minimum: int, purpose: str) -> None:

@@ -194,3 +194,32 @@ def small_cell_build(tmp_path_factory) -> DbtRun:
     students = small_cell_students(workdir / "small_cells.csv")
     return built(run_dbt(workdir / "wh", variables={
         "students_path": str(students), "protected_columns": [*BUILTIN_VARS["protected_columns"], "Pathway"]}))
+
+
+# The generated file with known truth that the structure checks are measured on (student_personas.planted):
+# 500 students, one planted two-group split on a single score, noise columns, a three-valued grade level
+# and an outcome proxy. Its columns name no column of the built-in data.
+PLANTED_VARIABLES = {
+    "id_column": "Learner_Ref", "label_column": "Left_Program", "protected_columns": [],
+    "categorical_columns": {}, "range_rules": {}, "column_phrases": {}, "peer_profile_columns": [],
+    "report_bivariate_pairs": [],
+}
+
+
+@pytest.fixture(scope="session")
+def planted_build(tmp_path_factory) -> DbtRun:
+    """One full build of the planted two-group file (about 45 s on two idle cores); `planted_groups` holds
+    each student's planted group."""
+    import pyarrow.csv as pa_csv
+
+    from student_personas import planted
+
+    workdir = tmp_path_factory.mktemp("planted")
+    table, groups = planted.two_groups_with_discrete_column()
+    path = workdir / "students.csv"
+    pa_csv.write_csv(table, path)
+    run = run_dbt(workdir / "wh", base_vars={}, variables={"students_path": str(path), **PLANTED_VARIABLES})
+    assert run.returncode == 0, run.output[-4000:]
+    run.planted_groups = dict(zip(table.column("Learner_Ref").to_pylist(), groups.tolist()))
+    run.grade_levels = dict(zip(table.column("Learner_Ref").to_pylist(), table.column("Grade_Level").to_pylist()))
+    return run

@@ -626,14 +626,15 @@ def test_label_audit_when_enabled_shows_its_interpretation_and_published_counts(
         assert shown[names[model]][3] == "suppressed" and shown[names[model]][-2:] == ["—", "—"]
 
 
-def test_pages_use_no_deficit_language(builtin_build, edited_build, audited_build):
+def test_pages_use_no_deficit_language(builtin_build, edited_build, audited_build, planted_build):
     """Page text, persona names, descriptions and actions stay neutral, and nothing reads as a forecast. The
-    input's own column names (such as Courses_Failed or the label's name) are data, not wording, and are left
-    out of the check; "predictive value" is the name of a fairness metric."""
-    for run in (builtin_build, edited_build, audited_build):
+    input's own column names and the playbook's (such as Courses_Failed or the label's name) are data, not
+    wording, and are left out of the check; "predictive value" is the name of a fairness metric."""
+    for run in (builtin_build, edited_build, audited_build, planted_build):
         columns = sorted((name for (name,) in run.query(
-            "select column_name from stg_column_roles union select column_name from data_quality_summary "
-            "where check_name = 'label_prevalence'")), key=len, reverse=True)
+            "select column_name from stg_column_roles union select source_column from support_playbook "
+            "union select column_name from data_quality_summary where check_name = 'label_prevalence'")),
+            key=len, reverse=True)
         for (page,) in run.query("select page from report_pages"):
             text = PageReader(page_html(run, page)).text
             for column in columns:
@@ -786,7 +787,7 @@ def assert_not_blank(screenshot: Path):
     assert pixels.shape[0] > 900 and pixels.std() > 10, f"{screenshot} looks blank"
 
 
-@pytest.mark.parametrize("build_name", ["builtin_build", "own_schema_build", "audited_build"])
+@pytest.mark.parametrize("build_name", ["builtin_build", "own_schema_build", "audited_build", "planted_build"])
 def test_pages_render_in_chromium_with_every_chart_and_no_error(request, browser, tmp_path, build_name):
     run = request.getfixturevalue(build_name)
     pages = run.query("select page, n_charts from report_pages order by page")

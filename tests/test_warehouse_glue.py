@@ -4,7 +4,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from student_personas import warehouse
+from student_personas import structure, warehouse
 
 
 @pytest.fixture
@@ -50,13 +50,25 @@ def test_long_matrix_keys_rows_in_order(connection):
     assert keys.tolist() == [3, 7] and np.array_equal(matrix, [[0.1, 0.2], [0.4, 0.5]])
 
 
-def test_selection_table_and_chosen_value(connection):
-    table = warehouse.selection_table("kmeans_k", "k", [2, 3], {"silhouette": np.array([0.2, 0.5])},
-                                      chosen=3, rule="highest", sample_size=10)
-    assert table.num_rows == 2 and table.column("is_chosen").to_pylist() == [False, True]
-    assert warehouse.chosen_value(connection.from_arrow(table)) == 3
+def test_selection_table_records_the_choice_its_reference_and_edge(connection):
+    reference = structure.Reference(np.array([0.30, 0.34]))
+    choice = structure.Choice(best=3, chosen=2, references={3: reference, 2: reference}, edge="bottom",
+                              flat_note="k 2 instead of 3")
+    table = warehouse.selection_table("kmeans_k", "k", [2, 3], {"silhouette": np.array([0.48, 0.5]),
+                                                                "inertia": np.array([9.0, 7.0])},
+                                      choice, rule="highest", sample_size=10, reference_metric="silhouette")
+    rows = table.to_pylist()
+    assert [(r["parameter_value"], r["metric"], r["is_chosen"], r["is_best"]) for r in rows] == [
+        (2, "silhouette", True, False), (2, "inertia", True, False),
+        (3, "silhouette", False, True), (3, "inertia", False, True)]
+    assert [r["reference_mean"] for r in rows] == [pytest.approx(0.32), None, pytest.approx(0.32), None]
+    assert rows[0]["reference_sd"] == pytest.approx(np.std([0.30, 0.34], ddof=1)) and rows[0]["reference_draws"] == 2
+    assert [r["range_edge"] for r in rows] == ["bottom", "bottom", None, None]
+    assert rows[0]["choice_note"] == "k 2 instead of 3" and rows[2]["choice_note"] is None
+    assert warehouse.chosen_value(connection.from_arrow(table)) == 2
     nothing = warehouse.selection_table("kmeans_k", "k", [2], {"silhouette": np.array([0.2])},
-                                        chosen=9, rule="x", sample_size=1)
+                                        structure.Choice(9, 9, {}, None, None), rule="x", sample_size=1,
+                                        reference_metric="silhouette")
     with pytest.raises(ValueError, match="no parameter value is marked as chosen"):
         warehouse.chosen_value(connection.from_arrow(nothing))
 

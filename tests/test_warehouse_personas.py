@@ -41,13 +41,15 @@ def test_rank_is_chosen_by_the_heldout_rule_not_training_error(build, request):
     wide = selection.pivot(index="rank", columns="metric", values="value")
     assert {"training_error", "heldout_mse", "heldout_mse_se"} <= set(wide.columns)
     assert wide.index.tolist() == list(range(2, 13))
-    expected = wide["heldout_mse"].idxmin()
+    best = wide["heldout_mse"].idxmin()
     chosen = selection.loc[selection.is_chosen, "rank"].unique().tolist()
-    assert chosen == [expected]
-    assert expected < wide["training_error"].idxmin() == 12  # training error alone always wants more factors
+    assert len(chosen) == 1 and chosen[0] <= best  # the flat-curve rule may prefer a smaller rank
+    assert best < wide["training_error"].idxmin() == 12  # training error alone always wants more factors
 
 
 def test_k_is_chosen_by_the_highest_silhouette(builtin_build):
+    """On the built-in cohort no other k comes within the reference spread, so the flat-curve rule keeps the
+    highest silhouette (test_warehouse_structure checks the rule itself)."""
     silhouettes = builtin_build.frame(
         "select parameter_value as k, value, is_chosen from model_selection "
         "where stage = 'kmeans_k' and metric = 'silhouette'")
@@ -67,8 +69,10 @@ def test_names_are_unique_neutral_and_stability_is_reported(build, request):
     assert summary.persona_name.is_unique
     for text in pd.concat([summary.persona_name, summary.description]):
         assert naming.deficit_terms_in(text) == [], text
-    stable = run.frame("select persona_id, is_stable, bootstrap_jaccard_mean, stability_threshold from persona_stability")
-    assert (stable.is_stable == (stable.bootstrap_jaccard_mean >= stable.stability_threshold)).all()
+    stable = run.frame("select persona_id, is_stable, bootstrap_jaccard_mean, stability_threshold, stability_bar "
+                       "from persona_stability")
+    assert (stable.is_stable == ((stable.bootstrap_jaccard_mean >= stable.stability_threshold)
+                                 & (stable.bootstrap_jaccard_mean > stable.stability_bar))).all()
     unstable = summary.loc[~summary.is_stable, "description"]
     assert unstable.str.startswith("Unstable grouping").all()
 
@@ -83,7 +87,8 @@ def test_two_builds_on_the_same_input_give_identical_tables(builtin_build, secon
     """Every derived table, encoding included, is bit-identical (exact decimal sums in SQL, seeded maths);
     only run_id, the id of the build, differs."""
     second = second_builtin_build
-    for table in ["feature_encoding", "student_features", "data_quality_summary", *PERSONA_TABLES, *ADVISING_TABLES]:
+    for table in ["feature_encoding", "student_features", "data_quality_summary", *PERSONA_TABLES, *ADVISING_TABLES,
+                  "structure_assessment", "clustering_comparison", "feature_label_association"]:
         first_rows = builtin_build.frame(f"select * exclude (run_id) from {table} order by all")
         second_rows = second.frame(f"select * exclude (run_id) from {table} order by all")
         pd.testing.assert_frame_equal(first_rows, second_rows, check_exact=True, obj=table)

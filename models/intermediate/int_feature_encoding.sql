@@ -4,10 +4,14 @@
   categorical feature and the weight of its one-hot indicators, and each feature's cohort mean and standard
   deviation (for drift reports).
 
-  One-hot weight: an indicator block has far more variance than a min-max scaled number (a 3-level
-  column about 0.63 against about 0.08), so unweighted indicators dominate the factorisation and the
-  personas. Each categorical column's indicators are weighted so that the column carries the variance of
-  the median numeric feature: weight = min(1, sqrt(median numeric variance / block variance)).
+  Weights (macro variance_matching_weight, CTE reference_variance): a block of features with few values
+  has far more variance than a min-max scaled continuous number (a 3-level column's indicators about 0.63,
+  a number 10/11/12 scaled to 0/0.5/1 about 0.17, a continuous number about 0.02-0.08), and its few values
+  form separate slabs that the factorisation and K-Means pick up whatever the other columns say. So each
+  categorical column's indicators, and each number with at most discrete_max_levels distinct values, are
+  weighted to carry at most the variance of the median continuous number (one with more values):
+  weight = min(1, sqrt(reference variance / block variance)). Such a column then shapes the personas only
+  as far as other columns vary with it. Continuous numbers keep weight 1.
 -#}
 
 {%- if is_scoring_run() %}
@@ -54,6 +58,7 @@ numeric_stats as (
         count(value) as n_values,
         min(value) as min_value,
         max(value) as max_value,
+        count(distinct value) as n_levels,
         {{ exact_mean('value') }} as mean_value,
         sqrt({{ exact_var_pop('value') }}) as sd_value,
         {{ exact_var_pop('value') }} / nullif((max(value) - min(value)) ^ 2, 0) as scaled_variance
@@ -63,9 +68,14 @@ numeric_stats as (
 
 ),
 
-median_numeric_variance as (
+reference_variance as (
 
-    select median(scaled_variance) as median_variance
+    -- What a typical continuous feature carries: the median scaled variance of the numbers with more than
+    -- discrete_max_levels values (of every non-constant number when there are none).
+    select coalesce(
+        median(scaled_variance) filter (where n_levels > {{ setting('discrete_max_levels') }}),
+        median(scaled_variance)
+    ) as reference_variance
     from numeric_stats
     where scaled_variance is not null
 
@@ -125,7 +135,13 @@ numeric_features as (
         numeric_stats.n_students,
         numeric_stats.min_value,
         numeric_stats.max_value,
-        1.0::double as weight,
+        numeric_stats.n_levels,
+        numeric_stats.n_levels <= {{ setting('discrete_max_levels') }} as is_discrete,
+        case
+            when numeric_stats.n_levels <= {{ setting('discrete_max_levels') }} then {{ variance_matching_weight(
+                'reference_variance.reference_variance', 'numeric_stats.scaled_variance') }}
+            else 1.0
+        end::double as weight,
         numeric_stats.mean_value,
         numeric_stats.sd_value,
         numeric_stats.feature_column <> numeric_stats.source_column as is_missing_indicator,
@@ -137,6 +153,7 @@ numeric_features as (
                 'constant: every record has the value {}', numeric_stats.min_value)
         end as exclusion_reason
     from numeric_stats
+    cross join reference_variance
 
 ),
 
@@ -154,10 +171,10 @@ one_hot_features as (
         category_levels.n_students,
         0.0::double as min_value,
         1.0::double as max_value,
-        coalesce(
-            least(1.0, sqrt(median_numeric_variance.median_variance / nullif(category_blocks.block_variance, 0))),
-            1.0
-        ) as weight,
+        category_blocks.n_levels_present as n_levels,
+        category_blocks.n_levels_present <= {{ setting('discrete_max_levels') }} as is_discrete,
+        {{ variance_matching_weight('reference_variance.reference_variance', 'category_blocks.block_variance') }}
+            as weight,
         level_shares.share as mean_value,
         sqrt(level_shares.share * (1 - level_shares.share)) as sd_value,
         false as is_missing_indicator,
@@ -171,7 +188,7 @@ one_hot_features as (
     from category_levels
     inner join category_blocks using (source_column)
     inner join level_shares using (source_column, level)
-    cross join median_numeric_variance
+    cross join reference_variance
 
 ),
 
@@ -201,6 +218,8 @@ indexed as (
         all_features.n_students,
         all_features.min_value,
         all_features.max_value,
+        all_features.n_levels,
+        all_features.is_discrete,
         all_features.weight,
         all_features.mean_value,
         all_features.sd_value,

@@ -1,7 +1,7 @@
 {#-
   The model input, long form: one row per student record and used feature. Numbers are min-max scaled to
-  [0, 1] with the fitted cohort's min and max; categorical levels are weighted one-hot indicators (see
-  int_feature_encoding). A value outside the fitted range (a later term, a scored batch) is flagged in
+  [0, 1] with the fitted cohort's min and max and, for discrete numbers, weighted; categorical levels are
+  weighted one-hot indicators (see int_feature_encoding). A value outside the fitted range (a later term, a scored batch) is flagged in
   is_outside_fitted_range: it is scaled to the nearest end, and counted wherever records are summarised.
   No id, label or protected column can appear here: only feature columns are encoded.
 -#}
@@ -27,7 +27,8 @@ scaled_numbers as (
         prepared_values.is_reference,
         encoding.feature_index,
         encoding.feature,
-        {{ min_max_scale('prepared_values.value', 'encoding.min_value', 'encoding.max_value') }} as value,
+        encoding.weight * {{ min_max_scale('prepared_values.value', 'encoding.min_value', 'encoding.max_value') }}
+            as value,
         prepared_values.value < encoding.min_value or prepared_values.value > encoding.max_value
             as is_outside_fitted_range
     from prepared_values

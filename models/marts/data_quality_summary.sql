@@ -2,8 +2,9 @@
   The data-quality tripwire of the fitted cohort as a table: volumes (records in the file, valid and
   rejected rows), rejections by check and column, duplicates, constant and ignored columns, merged case
   variants, missing values per column and the cells filled and clipped by the declared policies, excluded
-  features, term-like features, and the label's prevalence with a Wilson 95% interval. One tidy row per
-  check (and column, where the check is per column).
+  features, term-like features, the label's prevalence with a Wilson 95% interval, and feature columns that
+  may encode the outcome (single-feature ROC-AUC beyond outcome_proxy_auc, from feature_label_association;
+  the AUC itself stays in that table). One tidy row per check (and column, where the check is per column).
 -#}
 
 with input_files as (
@@ -47,6 +48,12 @@ labels as (
 failures as (
 
     select source_row_number, unnest(validation_failures, recursive := true) from students
+
+),
+
+label_association as (
+
+    select * from {{ ref('feature_label_association') }}
 
 ),
 
@@ -233,6 +240,22 @@ label_checks as (
 
 ),
 
+outcome_proxy_checks as (
+
+    select
+        'outcome_proxy' as check_name,
+        source_column as column_name,
+        format('{}: single-feature ROC-AUC {} {:.2f} ({}): may encode the outcome', feature,
+            case when roc_auc >= proxy_threshold then 'at least' else 'at most' end,
+            case when roc_auc >= proxy_threshold then proxy_threshold else 1 - proxy_threshold end,
+            direction) as detail,
+        null::bigint as count,
+        null::bigint as denominator
+    from label_association
+    where is_outcome_proxy
+
+),
+
 all_checks as (
 
     select * from volume_checks
@@ -242,6 +265,7 @@ all_checks as (
     union all select * from preparation_checks
     union all select * from range_checks
     union all select * from label_checks
+    union all select * from outcome_proxy_checks
 
 ),
 

@@ -2,7 +2,9 @@
   One row per persona for advisors and leadership: name, size, share, the factors it is strongest on
   (centroid score relative to the cohort's mean score), the most distinguishing columns, a one-line
   description, and its stability. Unstable personas say so in their description and in the display name
-  every page and BI view shows.
+  every page and BI view shows; so do all personas when the structure assessment finds weak or no group
+  structure, and a persona whose most distinguishing columns may encode the outcome
+  (feature_label_association) is marked, with the columns listed.
 -#}
 
 with assignments as (
@@ -21,6 +23,40 @@ names as (
 stability as (
 
     select * from {{ ref('persona_stability') }}
+
+),
+
+structure as (
+
+    select verdict from {{ ref('structure_assessment') }}
+
+),
+
+proxy_columns as (
+
+    select distinct source_column from {{ ref('feature_label_association') }}
+    where is_outcome_proxy
+
+),
+
+-- The columns each persona's description and distinguishing_columns lead with: its three largest
+-- contrasts of at least name_min_contrast SD.
+leading_contrasts as (
+
+    select persona_id, source_column
+    from {{ ref('persona_profiles') }}
+    where abs(standardized_difference) >= {{ var('name_min_contrast') }}
+    qualify row_number() over (
+        partition by persona_id order by abs(standardized_difference) desc, source_column, level) <= 3
+
+),
+
+persona_proxies as (
+
+    select leading_contrasts.persona_id, list(distinct leading_contrasts.source_column order by leading_contrasts.source_column) as outcome_proxy_columns
+    from leading_contrasts
+    inner join proxy_columns using (source_column)
+    group by leading_contrasts.persona_id
 
 ),
 
@@ -84,17 +120,35 @@ summary as (
         sizes.share,
         top_factors.top_factors,
         names.distinguishing_columns,
-        case when stability.is_stable then names.description
-            else format('Unstable grouping (bootstrap Jaccard {:.2f}, below {:.2f}): ',
-                stability.bootstrap_jaccard_mean, stability.stability_threshold) || names.description
+        case when stability.is_stable then ''
+            else format('Unstable grouping (bootstrap Jaccard {:.2f}; stable needs at least {:.2f} and more than '
+                '{:.2f}, what groups found in shuffled data reach): ', stability.bootstrap_jaccard_mean,
+                stability.stability_threshold, stability.stability_bar)
+        end
+        || case structure.verdict
+            when 'none' then 'Not a distinct group (the data show no group structure beyond chance): '
+            when 'weak' then 'Soft segment of a continuum, not a distinct group: '
+            else ''
+        end
+        || names.description
+        || case when persona_proxies.persona_id is not null then format(
+            ' Distinguished partly by {}, which may encode the outcome itself (single-feature ROC-AUC at least '
+            '{:.2f} or at most {:.2f}): read its outcome rate with care.',
+            array_to_string(persona_proxies.outcome_proxy_columns, ', '),
+            {{ var('outcome_proxy_auc') }}, 1 - {{ var('outcome_proxy_auc') }})
+            else ''
         end as description,
         stability.bootstrap_jaccard_mean,
         stability.is_stable,
+        structure.verdict as structure_verdict,
+        coalesce(persona_proxies.outcome_proxy_columns, []::varchar[]) as outcome_proxy_columns,
         names.name_source
     from sizes
     inner join names using (persona_id)
     inner join stability using (persona_id)
     inner join top_factors using (persona_id)
+    cross join structure
+    left join persona_proxies using (persona_id)
 
 )
 

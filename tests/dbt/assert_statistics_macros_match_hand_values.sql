@@ -38,3 +38,18 @@ from (values
     ('corrected v never negative', {{ cramers_v_corrected(0.5, 110, 2, 3) }}, 0.0)
 ) as t (case_name, computed, expected)
 where abs(computed - expected) > 1e-6 or computed is null
+union all
+-- ROC-AUC by the rank-sum identity: positives 3 and 5, negatives 1, 3 and 4. Ranks 1, 2.5, 2.5, 4, 5, so
+-- the positives' rank sum is 2.5 + 5 = 7.5 and AUC = (7.5 - 2·3/2) / (2·3) = 0.75 (pairs: 1 + 0.5 + 3 of 6).
+-- Variance-matching weight: sqrt(0.1 / 0.4) = 0.5; never above 1; 1 for a constant block.
+select case_name, computed, expected
+from (values
+    ('auc from rank sum', {{ auc_from_rank_sum(7.5, 2, 3) }}, 0.75),
+    ('variance matching weight', {{ variance_matching_weight(0.1, 0.4) }}, 0.5),
+    ('variance matching weight at most 1', {{ variance_matching_weight(0.4, 0.1) }}, 1.0),
+    ('variance matching weight of a constant block', {{ variance_matching_weight(0.1, 0.0) }}, 1.0)
+) as t (case_name, computed, expected)
+where abs(computed - expected) > 1e-12 or computed is null
+union all
+select 'auc without negatives is null', {{ auc_from_rank_sum(3, 2, 0) }}, null
+where {{ auc_from_rank_sum(3, 2, 0) }} is not null

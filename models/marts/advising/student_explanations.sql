@@ -4,7 +4,7 @@
   (a categorical column's indicators summed) and one baseline row. Parts are measured from the cohort
   mean, so a column on which the student is typical contributes nothing; a positive part pulls toward
   the student's persona, a negative one toward the next-nearest. Parts and baseline sum to the gap
-  (tests/dbt/assert_explanations_sum_to_the_placement_gap.sql). Method: docs/methods.md, section 6a.
+  (tests/dbt/assert_explanations_sum_to_the_placement_gap.sql). Method: docs/methods.md, section 10.
 -#}
 
 with parts as (
