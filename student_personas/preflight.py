@@ -102,15 +102,22 @@ def declared_columns(config: dict) -> list[tuple[str, str]]:
         named += [(c, var) for c in (config.get(var) or {})]
     for var in ("missing_values", "clip_outliers"):
         named += [(c, f"{var}.columns") for c in ((config.get(var) or {}).get("columns") or {})]
+    named += [(c, "caseload_group_column") for c in _as_list(config.get("caseload_group_column"))]
     for pair in config.get("report_bivariate_pairs") or []:
         named += [(pair.get("x"), "report_bivariate_pairs"), (pair.get("y"), "report_bivariate_pairs")]
     return [(str(column), var) for column, var in named if column is not None]
 
 
 def role_conflicts(config: dict) -> list[str]:
-    """A column declared with two different roles (id, term, label, protected, excluded, feature)."""
+    """A column declared with two different roles (id, term, label, protected, excluded, feature), or a label
+    or protected column named to group the staff caseload files (files would be named by it)."""
     roles: dict[str, tuple[str, str]] = {}
     problems = []
+    group = config.get("caseload_group_column")
+    if group and (group == config.get("label_column") or group in _as_list(config.get("protected_columns"))):
+        kind = "the label column" if group == config.get("label_column") else "a protected column"
+        problems.append(f"caseload_group_column '{group}' is {kind}: caseload files may not be grouped (or named) by a label or protected attribute. Group by "
+                        "persona (null) or by a staff column such as an advisor, declared in excluded_columns")
     declarations = [("id_column", "id", _as_list(config.get("id_column"))),
                     ("term_column", "term", _as_list(config.get("term_column"))),
                     ("label_column", "label", _as_list(config.get("label_column"))),

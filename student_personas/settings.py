@@ -271,6 +271,22 @@ SETTINGS: dict[str, Setting] = {
     "stability_threshold": number(0.0, 1.0),
     "name_min_contrast": number(0.0, 10.0),
     "column_phrases": mapping(_phrases),
+    "discrete_max_levels": number(2, 50, integer=True),
+    # structure against shuffled data, other clusterers, outcome proxies
+    "structure_reference_draws": number(2, 200, integer=True),
+    "structure_reference_resamples": number(1, 100, integer=True),
+    "structure_min_excess_sd": number(0.0, 100.0),
+    "structure_moderate_excess": number(0.0, 1.0),
+    "structure_clear_excess": number(0.0, 1.0),
+    "comparison_sample_size": number(100, integer=True),
+    "outcome_proxy_auc": number(0.5, 1.0),
+    # the advisor's view
+    "explanation_top_n": number(1, 100, integer=True),
+    "explanation_sentence_reasons": number(1, 20, integer=True),
+    "student_action_min_contrast": number(0.0, 10.0),
+    "student_actions_max": number(1, 100, integer=True),
+    "caseload_group_column": column_names(allow_list=False),
+    "report_lookup_max_students": number(1, integer=True),
     # students like me
     "students_like_me_k": number(1, 1000, integer=True),
     "peer_profile_columns": text_list(nullable=True),

@@ -11,7 +11,7 @@ import yaml
 
 import shapes
 from conftest import BUILTIN_VARS, PROJECT_DIR, require_real_csv
-from student_personas import preflight
+from student_personas import preflight, settings
 from student_personas.preflight import PreflightError
 
 DEFAULTS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
@@ -166,3 +166,9 @@ def test_scoring_checks_the_stored_models_columns_not_the_vars(tmp_path):
     assert found == ["column 'GPA' (feature of persona model pm-x) is not in score_students_path. Columns found: "
                      + ", ".join(c for c in table[0] if c != "GPA")]
 
+
+
+def test_every_var_of_the_project_is_a_declared_setting():
+    assert sorted(set(DEFAULTS) - set(settings.SETTINGS)) == []
+    assert sorted(set(settings.SETTINGS) - set(DEFAULTS)) == []
+    assert settings.problems(DEFAULTS) == []

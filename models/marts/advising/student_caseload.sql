@@ -10,16 +10,8 @@
 {%- if execute and group_column is not none -%}
   {%- set roles = column_roles() -%}
   {%- set matches = roles | selectattr('column_name', 'equalto', group_column) | list -%}
-  {%- if not matches -%}
-    {{ exceptions.raise_compiler_error(
-        "caseload_group_column '" ~ group_column ~ "' is not a column of the input; its columns are: "
-        ~ (roles | map(attribute='column_name') | join(', '))) }}
-  {%- elif matches[0].role in ('label', 'protected') -%}
-    {{ exceptions.raise_compiler_error(
-        "caseload_group_column '" ~ group_column ~ "' is the " ~ matches[0].role ~ " column: caseload files"
-        ~ " may not be grouped (or named) by a label or protected attribute. Group by persona (null) or by a"
-        ~ " staff column such as an advisor, declared in excluded_columns.") }}
-  {%- elif matches[0].role == 'feature' -%}
+  {#- The preflight has checked the column exists and is neither the label nor protected. -#}
+  {%- if matches and matches[0].role == 'feature' -%}
     {{ log("student-personas: caseload_group_column '" ~ group_column ~ "' is also a model feature; an"
         ~ " advisor or section column belongs in excluded_columns so it never shapes the personas.", info=true) }}
   {%- endif -%}
