@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | md5sum | cut -c1-12)
 
-.PHONY: run test test-fast install browser bench score clean profile
+.PHONY: run test test-fast install browser bench bench-events score clean profile
 export VARS
 
 install: $(INSTALLED)
@@ -62,6 +62,12 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/compare_notebook.py --students 30000
 	$(BIN)/python benchmarks/scoring.py --fit 100000 --score 10000
 	$(BIN)/python benchmarks/advising.py
+	$(BIN)/python benchmarks/events.py
+
+# Event log to per-student event features: 10 million events (CSV, Parquet) and 100 million (Parquet) for
+# 100,000 students, against a plain DuckDB scan of the same file. See docs/benchmarks.md.
+bench-events: $(INSTALLED)
+	$(BIN)/python benchmarks/events.py
 
 clean:
 	rm -rf target logs .pytest_cache

@@ -26,10 +26,12 @@
 
 {% macro column_roles(relation=none) %}
   {#-
-    The rows of stg_column_roles as a list of dicts in file order, for models that write one expression per
-    column. Calling it makes the caller depend on stg_column_roles. [] at parse time.
+    The rows of int_column_roles (the student file's columns, the event features and the derived
+    features; `relation` = ref('stg_column_roles') for the file's columns alone, as stg_students needs) as
+    a list of dicts in position order, for models that write one expression per column. Calling it makes
+    the caller depend on that model. [] at parse time.
   -#}
-  {%- set relation = relation if relation is not none else ref('stg_column_roles') -%}
+  {%- set relation = relation if relation is not none else ref('int_column_roles') -%}
   {%- if not execute -%}{{ return([]) }}{%- endif -%}
   {%- set result = run_query(
       "select column_name, role, kind, origin, range_min, range_max, to_json(allowed_levels), missing_policy, "

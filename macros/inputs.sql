@@ -41,12 +41,19 @@
 {%- endmacro %}
 
 
-{% macro input_fact(name) %}
-  {#- A fact the preflight decided about the student file (decimal_separator, label_source_columns, ...),
-      at compile time; none at parse time. -#}
+{% macro has_event_log() -%}
+  {#- Whether this run reads an event log: events_path, or score_events_path in a scoring run. -#}
+  {{ return(var('score_events_path' if is_scoring_run() else 'events_path', none) is not none) }}
+{%- endmacro %}
+
+
+{% macro input_fact(name, input_name='students') %}
+  {#- A fact the preflight decided about an input file (the student file's decimal_separator,
+      label_source_columns, ...; the event log's event_layout), at compile time; none at parse time and
+      when the input is absent. -#}
   {%- if not execute -%}{{ return(none) }}{%- endif -%}
   {%- set row = run_query("select json_extract(facts, " ~ sql_string('$.' ~ name) ~ ")::varchar from "
-      ~ source('inputs', 'input_files') ~ " where input_name = 'students'").rows -%}
+      ~ source('inputs', 'input_files') ~ " where input_name = " ~ sql_string(input_name)).rows -%}
   {{ return(fromjson(row[0][0]) if row and row[0][0] is not none else none) }}
 {% endmacro %}
 

@@ -26,7 +26,7 @@ def model(dbt, session):
         "fairness_flag_parity": dbt.ref("fairness_flag_parity"),
         "context_tier_counts": dbt.ref("context_tier_counts"),
         "data_quality_summary": dbt.ref("data_quality_summary"),
-        "stg_column_roles": dbt.ref("stg_column_roles"),
+        "int_column_roles": dbt.ref("int_column_roles"),
     }
     published = {name: relation.to_arrow_table() for name, relation in published.items()}
     if published["label_signal_audit"].num_rows:

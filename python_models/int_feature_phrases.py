@@ -10,7 +10,7 @@ def model(dbt, session):
     from student_personas import naming
 
     column_phrases = json.loads(dbt.config.get("phrase_settings"))["column_phrases"] or {}
-    numeric = [row[0] for row in dbt.ref("stg_column_roles")
+    numeric = [row[0] for row in dbt.ref("int_column_roles")
                .filter("role = 'feature' and kind = 'numeric'").order("column_position")
                .project("column_name").fetchall()]
     levels = dbt.ref("int_student_category_values").filter("is_reference and level is not null") \

@@ -15,7 +15,7 @@ def model(dbt, session):
         columns={row["column_name"]: row["label"] for row in codebook if row["code"] is None},
         levels={(row["column_name"], row["code"]): row["label"] for row in codebook if row["code"] is not None})
     # Numeric columns with only two values (0/1 codes) read as the value that is more common.
-    two_valued = {row["column_name"] for row in dbt.ref("stg_column_roles").filter("distinct_count = 2")
+    two_valued = {row["column_name"] for row in dbt.ref("int_column_roles").filter("distinct_count = 2")
                   .to_arrow_table().to_pylist()}
     binary = {row["source_column"]: (row["min_value"], row["max_value"])
               for row in dbt.ref("int_feature_encoding").filter("is_used and feature_kind = 'numeric'")

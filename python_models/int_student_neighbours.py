@@ -1,4 +1,5 @@
-"""Exact nearest neighbours of every fitted student record by cosine similarity of factor scores (rows as in int_student_rows)."""
+"""Exact nearest neighbours of every fitted student record by cosine similarity of factor scores, among the
+records of the same term (rows as in int_student_rows)."""
 
 
 def model(dbt, session):
@@ -12,7 +13,8 @@ def model(dbt, session):
     k = settings["neighbours_k"]
     warehouse.require_students(len(keys), k + 1, f"finding {k} neighbours per student")
     warehouse.progress(f"{k} nearest neighbours for {len(keys):,} students")
-    found = neighbours.nearest_by_cosine(scores, k)
+    terms = keys.column("term").to_numpy(zero_copy_only=False)
+    found = neighbours.nearest_by_cosine_within_groups(scores, terms, k)
     return pa.table({
         "student_row": pa.array(np.repeat(np.arange(len(keys), dtype=np.int32), k)),
         "neighbour_rank": pa.array(np.tile(np.arange(1, k + 1, dtype=np.int16), len(keys))),

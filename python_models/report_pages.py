@@ -20,7 +20,7 @@ def model(dbt, session):
     relations = {
         "data_quality_summary_published": dbt.ref("data_quality_summary_published"),
         "int_student_records": dbt.ref("int_student_records"),
-        "stg_column_roles": dbt.ref("stg_column_roles"),
+        "int_column_roles": dbt.ref("int_column_roles"),
         "feature_encoding": dbt.ref("feature_encoding"),
         "feature_statistics": dbt.ref("feature_statistics"),
         "feature_distributions": dbt.ref("feature_distributions"),
@@ -67,5 +67,5 @@ def model(dbt, session):
     staging = publish.prepare_output_folder(final)
     listing = render_site(session, relations, {**settings, "reports_dir": str(staging)}, TEMPLATES_DIR,
                           datetime.now(timezone.utc))
-    listing["path"] = [str(final / Path(path).name) for path in listing["path"]]
+    listing["path"] = [str(final / Path(path).relative_to(staging)) for path in listing["path"]]
     return listing

@@ -2,7 +2,7 @@
 -- Each `-- name: <query>` block is one query, shown by the template as q.<query>.
 -- {{ ref('table') }} reads a warehouse table handed over by python_models/report_pages.py;
 -- {{ query('name') }} reads an earlier query of this file, rows('name') its result; settings holds the
--- report settings (dbt vars). Column names are never written here: they come from stg_column_roles and
+-- report settings (dbt vars). Column names are never written here: they come from int_column_roles and
 -- the feature_* marts. The statistics shown (distributions, correlations, fits) are computed in those
 -- marts; these queries select, filter and order them. Queries over many columns are written out per
 -- column with rows(): reading the wide stg_students column by column is much faster at a million students
@@ -33,7 +33,7 @@ where check_name = 'label_prevalence'
 -- name: column_positions
 -- Every input column with its position, to list per-column findings in file order.
 select column_name, column_position, role, kind
-from {{ ref('stg_column_roles') }}
+from {{ ref('int_column_roles') }}
 
 -- name: rejections_by_check
 select summary.detail as check_name, summary.column_name, try_cast(summary.count as bigint) as n_rows, summary.rate
@@ -90,7 +90,7 @@ select
     allowed_levels,
     case when role = 'protected' then 'protected attribute: audit only, never a model input'
          else 'categorical feature' end as role_note
-from {{ ref('stg_column_roles') }}
+from {{ ref('int_column_roles') }}
 where role = 'protected' or (role = 'feature' and kind = 'categorical')
 order by role = 'protected', column_position
 

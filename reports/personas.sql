@@ -146,7 +146,7 @@ order by summary.persona_id
 
 -- name: column_positions
 select column_name as source_column, column_position, allowed_levels
-from {{ ref('stg_column_roles') }}
+from {{ ref('int_column_roles') }}
 
 -- name: distinguishing
 -- Each persona's most distinguishing features (persona_distinguishing_features): contrasts of at least

@@ -39,7 +39,7 @@ where scope = 'all students'
 -- name: protected_positions
 -- Protected attributes in file order.
 select column_name as protected_attribute, column_position
-from {{ ref('stg_column_roles') }}
+from {{ ref('int_column_roles') }}
 where role = 'protected'
 
 -- name: association

@@ -144,7 +144,7 @@ def audit(published: Mapping[str, object], raw: Mapping[str, object], min_cell_s
     ``published``: persona_summary, persona_outcome_context, fairness_composition, fairness_flag_parity,
     context_tier_counts, label_signal_audit, data_quality_summary, fairness_association (the published
     variants: names without ``_published``). ``raw``: the same tables as the warehouse holds them (not
-    persona_summary) and stg_column_roles (which columns are protected), used only for the true values."""
+    persona_summary) and int_column_roles (which columns are protected), used only for the true values."""
     system = ReaderSystem(min_cell_size)
     get = lambda name: rows_of(published.get(name))  # noqa: E731
     raw_rows = lambda name: rows_of(raw.get(name))  # noqa: E731
@@ -163,7 +163,7 @@ def audit(published: Mapping[str, object], raw: Mapping[str, object], min_cell_s
     _tiers(system, get("context_tier_counts"), raw_rows("context_tier_counts"), sizes)
     _parity(system, get("fairness_flag_parity"), raw_rows("fairness_flag_parity"))
     _label_audit(system, get("label_signal_audit"), raw_rows("label_signal_audit"))
-    protected = {row["column_name"] for row in raw_rows("stg_column_roles") if row["role"] == "protected"}
+    protected = {row["column_name"] for row in raw_rows("int_column_roles") if row["role"] == "protected"}
     _quality(system, get("data_quality_summary"), raw_rows("data_quality_summary"), protected)
     _association(system, get("fairness_association"), get("fairness_composition"), sizes)
     system.solve()

@@ -122,6 +122,32 @@ def nearest_by_cosine(
     return Neighbours(neighbour_rows, similarities)
 
 
+def nearest_by_cosine_within_groups(
+    vectors: np.ndarray, groups: np.ndarray, k: int = 10, *, workers: int = -1, progress: bool | None = None
+) -> Neighbours:
+    """`nearest_by_cosine` within each group of rows (`groups`: one label per row): row i's neighbours are
+    the k most similar other rows with the same label, as 0-based rows of `vectors`.
+
+    Used with terms: a file with one row per student and term holds each student once per term, so
+    searching within a term never returns the student's own record from another term, and "students like
+    me" are classmates of the same term. One search per group (a handful of terms), not per student; every
+    group needs more than k rows."""
+    groups = np.asarray(groups)
+    labels, inverse = np.unique(groups, return_inverse=True)
+    neighbour_rows = np.empty((len(groups), k), dtype=np.int32)
+    similarities = np.empty((len(groups), k), dtype=np.float64)
+    for index, label in enumerate(labels):
+        members = np.flatnonzero(inverse == index)
+        if members.size <= k:
+            raise ValueError(f"student-personas: finding {k} similar students within term '{label}' needs at least "
+                             f"{k + 1} students in it, but it has {members.size}; set students_like_me_k and "
+                             "context_neighbours_k lower")
+        found = nearest_by_cosine(vectors[members], k, workers=workers, progress=progress)
+        neighbour_rows[members] = members[found.rows]
+        similarities[members] = found.similarities
+    return Neighbours(neighbour_rows, similarities)
+
+
 def _validated(vectors: np.ndarray, k: int) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float64)
     if vectors.ndim != 2 or vectors.shape[1] < 1:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from student_personas import inputs, settings
+from student_personas import events, inputs, settings
 from student_personas.inputs import InputFile, InputProblem, sql_identifier, sql_string
 
 RESERVED_COLUMNS = ("student_id", "term", "source_row_number", "label_value", "passed_validation", "validation_failures")
@@ -542,6 +542,7 @@ def prepare(config: dict, given: set[str], project_dir: Path, workdir: Path, sto
                      and c not in _as_list(config.get("id_column")) and _term_like(scan, c)]
     finally:
         scan.close()
+    event_plan = _check_events(config, header, scoring, stored_model, workdir, problems, notices, project_dir)
     if problems:
         raise PreflightError(problems)
     plan = Plan(notices=notices)
@@ -558,16 +559,11 @@ def prepare(config: dict, given: set[str], project_dir: Path, workdir: Path, sto
               "encoding": students.encoding, "delimiter": students.delimiter,
               "records_counted": inputs.count_records(students), "notices": list(students.notices),
               "facts": plan.facts}]
-    events_value = config.get("score_events_path") if scoring else config.get("events_path")
-    events = None
-    if events_value:
-        events = _open(events_value, f"{'score_events_path' if scoring else 'events_path'} '{events_value}'", config,
-                       workdir, problems, notices, project_dir)
-        if events is not None:
-            plan.statements.append(f"create or replace view inputs.events as select * from {inputs.read_sql(events)}")
-            files.append({"input": "events", "path": str(events.path), "format": events.format,
-                          "encoding": events.encoding, "delimiter": events.delimiter, "records_counted": None,
-                          "notices": list(events.notices)})
+    if event_plan is not None:
+        plan.statements.append(event_plan[0])
+        files.append(event_plan[1])
+    else:
+        plan.statements.append("drop view if exists inputs.events")
     codebook = _open(config["codebook_path"], f"codebook_path '{config['codebook_path']}'", config, workdir, problems,
                      notices, project_dir) if config.get("codebook_path") else None
     playbook = _open(config["playbook_path"], f"playbook_path '{config['playbook_path']}'", config, workdir, problems,
@@ -585,11 +581,54 @@ def event_feature_names(config: dict) -> list[str]:
     """Names of the event features the configuration produces (derived features may read them)."""
     if not (config.get("events_path") or config.get("score_events_path")):
         return []
-    try:
-        from student_personas import events
-    except ImportError:
-        return []
     return list(events.feature_names(config))
+
+
+def _check_events(config: dict, header: list[str], scoring: bool, stored_model: dict | None, workdir: Path,
+                  problems: list[str], notices: list[str], project_dir: Path) -> tuple[str, dict] | None:
+    """Open and check the event log (events_path, or score_events_path when scoring), adding its problems.
+
+    Returns the statement that creates the view inputs.events and its input_files row, whose facts hold
+    the layout stg_events reads; None without an event log. A scoring run of a model fitted with event
+    features needs an event log, or every student would silently get the values of a student without
+    events."""
+    var_name = "score_events_path" if scoring else "events_path"
+    path = config.get(var_name)
+    stored_events = [c["column_name"] for c in (stored_model or {}).get("columns") or [] if c.get("origin") == "events"]
+    if scoring and stored_events and not path:
+        problems.append(f"the stored persona model was fitted with event features ({', '.join(stored_events[:3])}"
+                        f"{', ...' if len(stored_events) > 3 else ''}): give the event log of the students being scored "
+                        "as score_events_path (make score ... EVENTS=events.csv)")
+    if not path:
+        return None
+    declared = config.get("event_columns") if isinstance(config.get("event_columns"), dict) else {}
+    if declared.get("term") and not config.get("term_column"):
+        problems.append(f"event_columns.term is '{declared['term']}', but the student file has no term_column: declare "
+                        "the student file's term column too (one row per student and term), or set event_columns.term "
+                        "to null to read the event log as one period")
+    elif config.get("term_column") and declared and not declared.get("term"):
+        problems.append(f"the student file has a term column ('{config['term_column']}') but event_columns.term is not "
+                        "set: name the event log's term column, so each term's record gets that term's events")
+    clashes = [name for name in events.feature_names(config) if name in (header or [])]
+    for name in clashes:
+        problems.append(f"column '{name}' of the student file has the name of an event feature; rename it")
+    opened = _open(path, f"{var_name} '{path}'", config, workdir, problems, notices, project_dir)
+    if opened is None:
+        return None
+    relation = events.relation_sql(opened)
+    with duckdb.connect() as connection:
+        try:
+            layout, found = events.event_log_layout(connection, relation, {**config, "events_path": str(path)})
+        except duckdb.Error as error:
+            layout, found = None, [f"{var_name} '{path}' cannot be read: {str(error).splitlines()[0]}"]
+    problems.extend(f"{var_name}: {problem}" if not problem.startswith("the event log") else problem for problem in found)
+    if layout is None:
+        return None
+    notices.append(f"event log '{path}': time column '{layout['time']}' read as {layout['time_reading']['description']}")
+    row = {"input": "events", "path": str(opened.path), "format": opened.format, "encoding": opened.encoding,
+           "delimiter": opened.delimiter, "records_counted": None, "notices": list(opened.notices),
+           "facts": {"event_layout": layout}}
+    return f"create or replace view inputs.events as select * from {relation}", row
 
 
 def _scoring_config(config: dict, stored_model: dict, header: list[str], problems: list[str]) -> dict:

@@ -213,10 +213,16 @@ def _bivariate_pairs(value):
     return None
 
 
-def _event_columns(value):
-    if not isinstance(value, dict):
-        return f"must be a mapping of event roles to columns, not {value!r}"
-    return None
+def _event_setting(name):
+    """The detailed check of an event var lives with the event log (student_personas.events)."""
+    def check(value):
+        from student_personas import events
+
+        found = events.event_setting_problems({name: value}) if name != "event_columns" else (
+            [] if isinstance(value, dict) else [f"must be a mapping of event roles to columns, not {value!r}"])
+        return "; ".join(problem.removeprefix(name + " ") if problem.startswith(name + " ") else f"is not usable: {problem}"
+                         for problem in found) or None
+    return check
 
 
 SETTINGS: dict[str, Setting] = {
@@ -309,7 +315,13 @@ SETTINGS: dict[str, Setting] = {
     "report_bivariate_pairs": Setting(_bivariate_pairs, nullable=True),
     "report_scatter_sample_size": number(10, integer=True),
     # events
-    "event_columns": Setting(_event_columns, nullable=True),
+    "event_columns": Setting(_event_setting("event_columns"), nullable=True),
+    "event_time_format": Setting(_event_setting("event_time_format"), nullable=True),
+    "event_windows": Setting(_event_setting("event_windows"), nullable=True),
+    "event_activity_types_max": number(0, 100, integer=True),
+    "event_period_start": Setting(_event_setting("event_period_start"), nullable=True),
+    "event_max_rejected_share": number(0.0, 1.0),
+    "event_max_unknown_student_share": number(0.0, 1.0),
     # scoring
     "score_students_path": text(nullable=True),
     "score_events_path": text(nullable=True),

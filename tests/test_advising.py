@@ -186,7 +186,7 @@ def embedded_payload(html: str) -> dict:
 
 
 def test_the_lookup_page_embeds_no_label_protected_value_or_tier(builtin_build):
-    html = (reports_dir(builtin_build) / "students.html").read_text(encoding="utf-8")
+    html = (reports_dir(builtin_build) / "staff_only_student_level" / "students.html").read_text(encoding="utf-8")
     payload = embedded_payload(html)
     assert len(payload["students"]) == builtin_build.scalar("select count(*) from stg_students")
     strings = set()
@@ -251,7 +251,7 @@ def test_typing_an_id_shows_that_students_persona_reasons_peers_and_actions(buil
         "select neighbour_id from students_like_me where student_id = ? order by neighbour_rank", [student_id])]
     actions = [a for (a,) in builtin_build.query(
         "select action from student_actions where student_id = ? order by priority", [student_id])]
-    seen = lookup(browser, reports_dir(builtin_build) / "students.html", student_id, tmp_path)
+    seen = lookup(browser, reports_dir(builtin_build) / "staff_only_student_level" / "students.html", student_id, tmp_path)
     assert seen["problems"] == []
     assert seen["visible"] and seen["title"] == f"Student {student_id}: persona {persona_id}, {persona}"
     assert seen["sentence"] == sentence

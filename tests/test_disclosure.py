@@ -154,7 +154,7 @@ def cohort_tables(status=None):
     published = {"persona_summary": [{"persona_id": p, "n_students": n} for p, n in sizes.items()],
                  "persona_outcome_context": published_outcome, "fairness_composition": published_composition}
     raw = {"persona_outcome_context": raw_outcome, "fairness_composition": raw_composition,
-           "stg_column_roles": [{"column_name": "G", "role": "protected"}]}
+           "int_column_roles": [{"column_name": "G", "role": "protected"}]}
     return published, raw
 
 

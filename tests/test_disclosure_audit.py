@@ -14,7 +14,7 @@ pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
 PUBLISHED_TABLES = ["persona_summary", "persona_outcome_context", "fairness_composition", "fairness_flag_parity",
                     "context_tier_counts", "label_signal_audit", "data_quality_summary", "fairness_association"]
 RAW_TABLES = ["persona_outcome_context", "fairness_composition", "fairness_flag_parity", "context_tier_counts",
-              "data_quality_summary", "stg_column_roles"]
+              "data_quality_summary", "int_column_roles"]
 BUILDS = ["builtin_build", "real_build", "small_cell_build"]
 
 

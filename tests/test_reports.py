@@ -264,7 +264,18 @@ def test_report_pages_table_lists_what_was_written(builtin_build):
     assert listing["personas_context"][2] == 1 + 1 + protected + 1 + parity_charts
     assert listing["students"][2] == 0  # the lookup draws its tables in the browser
     index = PageReader((reports_dir(builtin_build) / "index.html").read_text(encoding="utf-8"))
-    assert index.links == [f"{page}.html" for page in sorted(listing)]
+    assert index.links == [f"{page}.html" for page in sorted(listing) if page != "students"]
+
+
+def test_the_student_level_page_is_kept_apart_from_the_published_pages(builtin_build):
+    """The lookup embeds student-level data: it is written to staff_only_student_level/, the index (a
+    published page) does not link it, and no published page file holds it."""
+    audiences = dict(builtin_build.query("select page, audience from report_pages"))
+    assert audiences.pop("students") == "staff_only_student_level" and set(audiences.values()) == {"published"}
+    folder = reports_dir(builtin_build)
+    assert sorted(p.name for p in folder.glob("*.html")) == sorted([f"{page}.html" for page in audiences] + ["index.html"])
+    assert (folder / "staff_only_student_level" / "students.html").exists()
+    assert "students.html" not in (folder / "index.html").read_text(encoding="utf-8")
 
 
 def test_playbook_table_shows_every_seed_row(builtin_build, builtin_page):

@@ -29,7 +29,7 @@ select * exclude (model_version, run_id), true as is_used, null::varchar as excl
 
 with column_roles as (
 
-    select * from {{ ref('stg_column_roles') }}
+    select * from {{ ref('int_column_roles') }}
 
 ),
 

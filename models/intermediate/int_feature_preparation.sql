@@ -3,7 +3,7 @@
   cohort (or, in a scoring run, loaded from the stored persona model, so new students are prepared
   exactly as the fitted ones were).
 
-  Missing values (var missing_values, per column in stg_column_roles.missing_policy): numbers take the
+  Missing values (var missing_values, per column in int_column_roles.missing_policy): numbers take the
   median (or mean, or a constant), categories a "(not recorded)" level (or the commonest level, or a
   constant); `reject` rejects the row in staging instead. Clipping (var clip_outliers): quantile winsorising
   at the fitted cohort's quantiles, or Tukey's fences Q1 - m·IQR, Q3 + m·IQR (none when the IQR is 0, since
@@ -28,7 +28,7 @@ select * exclude (model_version, run_id) from stored
 
 with roles as (
 
-    select * from {{ ref('stg_column_roles') }}
+    select * from {{ ref('int_column_roles') }}
     where role = 'feature'
 
 ),

@@ -22,7 +22,7 @@ students as (
 
 column_roles as (
 
-    select * from {{ ref('stg_column_roles') }}
+    select * from {{ ref('int_column_roles') }}
 
 ),
 

@@ -12,7 +12,7 @@ with summary as (
 
 protected_columns as (
 
-    select column_name from {{ ref('stg_column_roles') }}
+    select column_name from {{ ref('int_column_roles') }}
     where role = 'protected'
 
 ),

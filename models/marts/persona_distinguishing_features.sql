@@ -17,7 +17,7 @@ with profiles as (
 
 column_roles as (
 
-    select column_name as source_column, allowed_levels as declared_levels from {{ ref('stg_column_roles') }}
+    select column_name as source_column, allowed_levels as declared_levels from {{ ref('int_column_roles') }}
 
 ),
 

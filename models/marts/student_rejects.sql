@@ -15,7 +15,7 @@ with students as (
 
 column_positions as (
 
-    select column_name, column_position from {{ ref('stg_column_roles') }}
+    select column_name, column_position from {{ ref('int_column_roles') }}
 
 ),
 

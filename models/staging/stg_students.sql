@@ -6,7 +6,7 @@
   go on to int_student_records; the others are quarantined in student_rejects with their reasons. The
   build stops when more than max_reject_share of the rows fail (check_reject_budget).
 -#}
-{%- set roles = column_roles() -%}
+{%- set roles = column_roles(ref('stg_column_roles')) -%}
 {%- set file_columns = roles | selectattr('origin', 'equalto', 'input') | list -%}
 {%- set id_columns = columns_with(roles, 'id') -%}
 {%- set term_columns = columns_with(roles, 'term') -%}

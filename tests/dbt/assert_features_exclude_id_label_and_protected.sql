@@ -3,5 +3,5 @@
 {{ config(tags=['scoring']) }}
 select distinct encoding.source_column, encoding.feature
 from {{ ref('int_feature_encoding') }} as encoding
-inner join {{ ref('stg_column_roles') }} as roles on roles.column_name = encoding.source_column
+inner join {{ ref('int_column_roles') }} as roles on roles.column_name = encoding.source_column
 where encoding.is_used and roles.role <> 'feature'

@@ -10,7 +10,7 @@
 with column_roles as (
 
     select column_name as source_column, column_position, allowed_levels as declared_levels
-    from {{ ref('stg_column_roles') }}
+    from {{ ref('int_column_roles') }}
     where role = 'feature'
 
 ),

@@ -18,7 +18,7 @@ with profiles as (
 
 column_roles as (
 
-    select column_name as source_column, allowed_levels as declared_levels from {{ ref('stg_column_roles') }}
+    select column_name as source_column, allowed_levels as declared_levels from {{ ref('int_column_roles') }}
 
 ),
 
@@ -204,7 +204,7 @@ described as (
             as summary
     from prioritised
     cross join (
-        select count(*) > 0 as has_label from {{ ref('stg_column_roles') }} where role = 'label'
+        select count(*) > 0 as has_label from {{ ref('int_column_roles') }} where role = 'label'
     ) as has_label
 
 )

@@ -5,7 +5,7 @@
   one CSV per group from it. Student-level, staff only; no label, protected attribute or context tier,
   and a label or protected column cannot be the grouping column.
 -#}
--- depends_on: {{ ref('stg_column_roles') }}
+-- depends_on: {{ ref('int_column_roles') }}
 {%- set group_column = var('caseload_group_column', none) -%}
 {%- if execute and group_column is not none -%}
   {%- set roles = column_roles() -%}

@@ -46,7 +46,7 @@ quality as (
 
 protected_columns as (
 
-    select column_name from {{ ref('stg_column_roles') }}
+    select column_name from {{ ref('int_column_roles') }}
     where role = 'protected'
 
 ),

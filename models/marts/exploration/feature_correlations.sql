@@ -30,7 +30,7 @@ encoding as (
 
 positions as (
 
-    select column_name as source_column, column_position from {{ ref('stg_column_roles') }}
+    select column_name as source_column, column_position from {{ ref('int_column_roles') }}
 
 ),
 

@@ -8,7 +8,7 @@
 with column_roles as (
 
     select column_name as source_column, column_position
-    from {{ ref('stg_column_roles') }}
+    from {{ ref('int_column_roles') }}
     where role = 'feature' and kind = 'numeric'
 
 ),

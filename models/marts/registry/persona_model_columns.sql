@@ -10,7 +10,7 @@ with version as (
 
 roles as (
 
-    select * from {{ ref('stg_column_roles') }}
+    select * from {{ ref('int_column_roles') }}
     where role in ('id', 'term', 'feature')
 
 ),
@@ -39,7 +39,8 @@ recorded as (
         roles.missing_policy,
         roles.missing_constant,
         roles.clip_method,
-        roles.formula
+        roles.formula,
+        roles.event_activity_type
     from roles
     left join encoded_levels using (column_name)
     cross join version

@@ -1,0 +1,64 @@
+{{ config(tags=['events']) }}
+{#-
+  One row per event feature of int_student_event_features: its column, origin 'events', the formula in
+  words and as the SQL that computes it, a description, and the value a student without events gets.
+  Empty without an event log.
+-#}
+{%- set features = event_feature_definitions() if has_event_log() else [] %}
+
+with
+
+periods as (
+
+    select * from {{ ref('int_event_periods') }}
+
+),
+
+longest_period as (
+
+    select coalesce(max(period_days), 0) as max_period_days from periods
+
+)
+
+{%- if features %},
+
+features as (
+
+    select * from (values
+    {%- for feature in features %}
+        ({{ loop.index }}, {{ sql_string(feature.column) }}, {{ sql_string(feature.formula) }},
+         {{ sql_string(feature.expression) }}, {{ sql_string(feature.description) }},
+         {{ sql_string(feature.get('activity_type')) }}, {{ sql_string(feature.value_without_events) }}){{ "," if not loop.last }}
+    {%- endfor %}
+    ) as features (feature_position, feature_column, formula, formula_sql, description, activity_type, fill_rule)
+
+)
+
+select
+    features.feature_position,
+    features.feature_column,
+    'events' as origin,
+    features.formula,
+    features.formula_sql,
+    features.description,
+    features.activity_type,
+    cast(case when features.fill_rule = 'max_period_days' then longest_period.max_period_days else 0 end
+         as {{ type_double() }}) as value_without_events
+from features
+cross join longest_period
+
+{%- else %}
+
+select
+    cast(null as integer) as feature_position,
+    cast(null as {{ dbt.type_string() }}) as feature_column,
+    cast(null as {{ dbt.type_string() }}) as origin,
+    cast(null as {{ dbt.type_string() }}) as formula,
+    cast(null as {{ dbt.type_string() }}) as formula_sql,
+    cast(null as {{ dbt.type_string() }}) as description,
+    cast(null as {{ dbt.type_string() }}) as activity_type,
+    cast(null as {{ type_double() }}) as value_without_events
+from longest_period
+limit 0
+
+{%- endif %}
