@@ -273,10 +273,11 @@ def event_log_layout(connection, relation: str, settings: Mapping) -> tuple[dict
     problems = event_configuration_problems(header, has_rows, settings)
     declared = settings.get("event_columns") if isinstance(settings.get("event_columns"), Mapping) else {}
     time_column = declared.get("time")
-    if problems or not isinstance(time_column, str) or time_column not in types:
+    if not isinstance(time_column, str) or time_column not in types or not has_rows:
         return None, problems
+    # The time column is read even when other declarations are wrong, so its problem is listed with theirs.
     reading = time_reading(connection, relation, time_column, types[time_column], settings.get("event_time_format"))
-    problems = ([reading["problem"]] if reading["problem"] else []) + period_start_problems(settings, reading)
+    problems += ([reading["problem"]] if reading["problem"] else []) + period_start_problems(settings, reading)
     if problems:
         return None, problems
     student_id = declared.get("student_id")

@@ -198,7 +198,7 @@ def _id_expression(id_columns: list[str]) -> str:
 
 def _check_label(config: dict, scan: Scan, problems: list[str]) -> None:
     column = config.get("label_column")
-    if not column:
+    if not column or column not in scan_columns(scan):  # a missing column is already a problem
         return
     positives = [_text_level(v).strip().lower() for v in config.get("label_positive_values") or []]
     negatives = [_text_level(v).strip().lower() for v in config.get("label_negative_values") or []]
@@ -270,6 +270,8 @@ def _check_ids(config: dict, scan: Scan, problems: list[str], notices: list[str]
         notices.append("no id_column: student_id is the row number, which identifies students in this file only "
                        "(scoring later files, history and transitions need a real id)")
         return
+    if any(column not in scan_columns(scan) for column in id_columns) or (term and term not in scan_columns(scan)):
+        return  # a missing column is already a problem
     key = _id_expression(id_columns)
     key_with_term = key if not term else f"{key} || '|' || coalesce({_present(term)}, '')"
     all_columns = ", ".join(sql_identifier(column) for column in scan_columns(scan))
@@ -306,9 +308,18 @@ def _check_ids(config: dict, scan: Scan, problems: list[str], notices: list[str]
 
 def _check_terms(config: dict, scan: Scan, problems: list[str]) -> None:
     term = config.get("term_column")
-    if not term:
+    if not term or term not in scan_columns(scan):
         return
-    observed = {row[0] for row in scan.query(f"select distinct trim({sql_identifier(term)}) from scan")}
+    counts = dict(scan.query(f"select trim({sql_identifier(term)}), count(*) from scan group by 1"))
+    observed = set(counts)
+    # "Students like me" and the neighbour context search within each term.
+    neighbours = max(int(config.get("students_like_me_k") or 10), int(config.get("context_neighbours_k") or 50))
+    small = sorted((n, str(value)) for value, n in counts.items() if n <= neighbours)
+    if small and scan.complete:
+        listed = ", ".join(f"'{value}' {n:,}" for n, value in small[:5])
+        problems.append(f"term_column '{term}': similar students are found within each term, which needs more than "
+                        f"{neighbours} students per term, but {len(small)} term(s) have fewer: {listed}. Leave those "
+                        "records out of the file, or set context_neighbours_k and students_like_me_k lower")
     for reference in config.get("reference_terms") or []:
         if str(reference) not in observed and scan.complete:
             problems.append(f"reference_terms names term '{reference}', which is not a value of term_column "

@@ -223,3 +223,10 @@ def planted_build(tmp_path_factory) -> DbtRun:
     run.planted_groups = dict(zip(table.column("Learner_Ref").to_pylist(), groups.tolist()))
     run.grade_levels = dict(zip(table.column("Learner_Ref").to_pylist(), table.column("Grade_Level").to_pylist()))
     return run
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses a build fixture runs real dbt builds: mark it so `make test-fast` leaves it out."""
+    for item in items:
+        if any(name.endswith("_build") or name.endswith("_builds") for name in getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.dbt)

@@ -12,6 +12,7 @@ def caseload_table(groups):
     n = len(groups)
     return pa.table({
         "student_id": [f"s{i:03d}" for i in range(n)][::-1],
+        "term": ["2025-autumn"] * n,
         "caseload_group": groups[::-1],
         "persona_id": pa.array([1] * n, pa.int32()),
         "persona_name": ["Further along"] * n,
@@ -39,7 +40,7 @@ def test_one_file_per_group_with_every_student_once_and_a_staff_only_readme(tmp_
     assert sorted(row["student_id"] for row in seen) == [f"s{i:03d}" for i in range(len(groups))]
     lee = read_csv(out / "dr-lee-2.csv")  # "Dr. Lee" sorts after "Dr Lee", so it takes the suffix
     assert [row["Advisor"] for row in lee] == ["Dr. Lee", "Dr. Lee"] and lee[0]["student_id"] < lee[1]["student_id"]
-    assert list(lee[0]) == ["student_id", "Advisor", "persona_id", "persona_name", "sentence", "top_reasons",
+    assert list(lee[0]) == ["student_id", "term", "Advisor", "persona_id", "persona_name", "sentence", "top_reasons",
                             "top_actions"]  # no run_id, no other column
     assert lee[0]["sentence"].startswith("Placed in “Further along”")
     assert (out / "ms-unal.csv").read_bytes().startswith(caseload.UTF8_BOM)

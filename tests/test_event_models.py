@@ -1,8 +1,10 @@
-"""The event-log models, built by dbt (only the `events` subgraph, `--select tag:events`) on small generated
-logs with planted bad rows: every feature against the numpy reference on the same events, the quarantine
-with its reasons and counts, unknown students, and the configuration errors.
+"""The event-log models, built by dbt (only the `events` subgraph and the student staging it reads,
+`--select +tag:events`) on small generated logs with planted bad rows: every feature against the numpy
+reference on the same events, the quarantine with its reasons and counts, unknown students, and the
+configuration errors, which the preflight lists at once before anything is built.
 
-The student file is stubbed as a table `stg_students (student_id)` in the warehouse before the build.
+Each build reads a real generated student file of its own shape (an id, or a composite id and a term, and
+two scores), not the built-in data.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import pytest
 from conftest import run_dbt
 from event_reference import reference_features
 from student_personas import synthetic
+
+pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
 
 TIMESTAMP_COLUMNS = {"student_id": "Student_ID", "time": "occurred_at", "activity": "activity", "amount": "clicks"}
 
@@ -44,16 +48,29 @@ BAD_LINES = (
 UNKNOWN_GENERATED_IDS = {"1", "2", "3"}  # generated students left out of the stubbed student file
 
 
-def stub_students(database, student_ids) -> None:
-    with duckdb.connect(str(database)) as connection:
-        connection.register("ids", pa.table({"student_id": pa.array(list(student_ids), pa.string())}))
-        connection.execute("create table stg_students as select student_id from ids")
+EVENTS_SUBGRAPH = "build --select +tag:events --indirect-selection cautious"
 
 
-def build_events(workdir, student_ids, variables):
+def write_students(path, student_ids, terms=None) -> tuple[str, list[str]]:
+    """A student file holding `student_ids` (a composite id 'campus|id' becomes two columns), with a term
+    column when `terms` are given; returns its path and id columns."""
+    composite = any("|" in student for student in student_ids)
+    id_columns = ["campus", "Student_ID"] if composite else ["Student_ID"]
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*id_columns, *(["Term"] if terms else []), "Quiz_Score", "Forum_Posts"])
+        for term in terms or [None]:
+            for number, student in enumerate(student_ids):
+                writer.writerow([*student.split("|"), *([term] if terms else []), 40 + number % 23, number % 7])
+    return str(path), id_columns
+
+
+def build_events(workdir, student_ids, variables, terms=None):
     workdir.mkdir(parents=True, exist_ok=True)
-    stub_students(workdir / "warehouse.duckdb", student_ids)
-    return run_dbt(workdir, "build --select tag:events", variables=variables)
+    students, id_columns = write_students(workdir / "students.csv", student_ids, terms)
+    base = {"students_path": students, "id_column": id_columns if len(id_columns) > 1 else id_columns[0],
+            "term_column": "Term" if terms else None, "context_neighbours_k": 10, "students_like_me_k": 10}
+    return run_dbt(workdir, EVENTS_SUBGRAPH, base_vars=base, variables=variables)
 
 
 def built_features(run) -> dict:
@@ -218,7 +235,7 @@ def term_log(tmp_path_factory):
     run = build_events(workdir / "wh", students, {
         "events_path": str(path), "event_columns": COMPOSITE_COLUMNS,
         "event_windows": {"early_weeks": 2, "period_weeks": 8}, "event_activity_types_max": 10,
-        "event_period_start": PERIOD_STARTS})
+        "event_period_start": PERIOD_STARTS}, terms=list(PERIOD_STARTS))
     assert run.returncode == 0, run.output[-4000:]
     return run, log
 
@@ -274,15 +291,17 @@ def test_native_timestamps_and_a_declared_period_start(native_log):
 def test_configuration_problems_are_listed_at_once(tmp_path):
     path = tmp_path / "events.csv"
     path.write_text("Student_ID,when,activity,Clicks\n" + "".join(f"{i},Sept {i}st 2025 at 10am,quiz,1\n" for i in range(1, 30)))
-    run = build_events(tmp_path / "wh", ["1"], {
+    run = build_events(tmp_path / "wh", [str(i) for i in range(1, 30)], {
         "events_path": str(path), "event_activity_types_max": -1,
         "event_columns": {"student_id": "Student_ID", "time": "when", "activity": "kind", "amount": "clicks"}})
     assert run.returncode != 0
-    assert "4 problems in the event-log configuration" in run.output
-    assert "event_columns.activity names 'kind', which is not a column of the event log" in run.output
+    assert "student-personas preflight found 4 problem(s)" in run.output
+    assert "events_path: event_columns.activity names 'kind', which is not a column of the event log" in run.output
     assert "'clicks', which is not a column of the event log (did you mean 'Clicks'?" in run.output
-    assert "event_activity_types_max must be a whole number of at least 0, got -1" in run.output
+    assert "var event_activity_types_max must be at least 0, not -1" in run.output
     assert "the format of the time column 'when' is not recognised (e.g. 'Sept 1st 2025 at 10am'" in run.output
+    assert not run.database.exists() or not run.query(
+        "select 1 from information_schema.tables where table_name = 'stg_events'")  # nothing was built
 
 
 def test_a_mostly_unusable_log_fails_with_both_reasons(tmp_path):

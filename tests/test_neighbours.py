@@ -187,3 +187,28 @@ def test_progress_lines_go_to_stderr_only_when_asked(capsys):
     assert reported.err.strip().splitlines()[-1].startswith("nearest_by_cosine: searched 300 of 300 distinct")
     nearest_by_cosine(vectors, k=3)
     assert capsys.readouterr().err == ""
+
+
+def test_within_groups_neighbours_stay_in_their_group_and_match_a_search_per_group():
+    rng = np.random.default_rng(11)
+    vectors = rng.random((90, 4))
+    groups = np.array(["T2", "T1", "T3"] * 30)
+    found = neighbours.nearest_by_cosine_within_groups(vectors, groups, k=5)
+    assert found.rows.shape == (90, 5)
+    assert (groups[found.rows] == groups[:, None]).all()  # never a record of another term
+    assert (found.rows != np.arange(90)[:, None]).all()
+    for term in ("T1", "T2", "T3"):
+        members = np.flatnonzero(groups == term)
+        alone = nearest_by_cosine(vectors[members], 5)
+        assert (found.rows[members] == members[alone.rows]).all()
+        assert np.allclose(found.similarities[members], alone.similarities)
+    # The same student in two terms with identical values is not their own neighbour.
+    twins = np.vstack([vectors[:30], vectors[:30]])
+    found = neighbours.nearest_by_cosine_within_groups(twins, np.repeat(["A", "B"], 30), k=3)
+    assert (np.abs(found.rows - np.arange(60)[:, None]) != 30).all()
+
+
+def test_a_group_too_small_for_k_is_an_error_naming_it():
+    vectors = np.random.default_rng(3).random((14, 3))
+    with pytest.raises(ValueError, match="within term 'small' needs at least 6 students in it, but it has 4"):
+        neighbours.nearest_by_cosine_within_groups(vectors, np.array(["big"] * 10 + ["small"] * 4), k=5)

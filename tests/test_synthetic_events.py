@@ -21,7 +21,7 @@ from student_personas import synthetic
 def test_students_file_unchanged_by_the_event_and_term_options(tmp_path):
     """The built-in seed and its planted patterns are still exactly what write_students writes."""
     out, planted = synthetic.write_students(tmp_path / "students.csv", 1000)
-    assert out.read_bytes() == (PROJECT_DIR / "seeds" / "raw_students.csv").read_bytes()
+    assert out.read_bytes() == (PROJECT_DIR / "examples" / "builtin" / "students.csv").read_bytes()
     assert planted.read_bytes() == (PROJECT_DIR / "tests" / "fixtures" / "planted_patterns.csv").read_bytes()
 
 
