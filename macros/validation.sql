@@ -42,13 +42,14 @@
         ~ sql_string('%g' % column.range_max) ~ ")")) -%}
   {%- endif -%}
   {%- if column.role == 'feature' and column.kind == 'categorical' and column.allowed_levels -%}
+    {#- list_contains, not `not in (select ...)`: a subquery per column plans as a join per column. -#}
     {%- set levels = sql_string_list(column.allowed_levels) -%}
     {%- if is_scoring_run() -%}
-      {%- do branches.append((value ~ ' not in (select unnest(' ~ levels ~ '))', 'unknown_level',
+      {%- do branches.append(('not list_contains(' ~ levels ~ ', ' ~ value ~ ')', 'unknown_level',
           "format('{} is ''{}'', a level the persona model was not fitted on (its levels: {})', "
           ~ quoted_name ~ ", " ~ value ~ ", " ~ sql_string(column.allowed_levels | join(', ')) ~ ")")) -%}
     {%- else -%}
-      {%- do branches.append((value ~ ' not in (select unnest(' ~ levels ~ '))', 'undeclared_level',
+      {%- do branches.append(('not list_contains(' ~ levels ~ ', ' ~ value ~ ')', 'undeclared_level',
           "format('{} is ''{}'', not one of the declared levels: {}', "
           ~ quoted_name ~ ", " ~ value ~ ", " ~ sql_string(column.allowed_levels | join(', ')) ~ ")")) -%}
     {%- endif -%}

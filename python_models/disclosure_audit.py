@@ -31,9 +31,10 @@ def model(dbt, session):
     published = {name: relation.to_arrow_table() for name, relation in published.items()}
     if published["label_signal_audit"].num_rows:
         # The opt-in audit model cannot be ref'd while it is disabled (dbt records every ref of a Python
-        # model); its published view, ref'd above, already orders this model after it.
-        view = str(dbt.ref("label_signal_audit_published"))
-        raw["label_signal_audit"] = session.sql(f"select * from {view.rsplit('.', 1)[0]}.label_signal_audit")
+        # model); its published view, ref'd above, already orders this model after it. It is in this
+        # model's schema.
+        schema = repr(dbt.this).rsplit(".", 1)[0]
+        raw["label_signal_audit"] = session.sql(f'select * from {schema}."label_signal_audit"')
     findings = disclosure_audit.audit(published, raw, settings["min_cell_size"])
     rows = [finding.as_row() for finding in findings]
     return pa.table({"finding": [row["finding"] for row in rows], "cell": [row["cell"] for row in rows],

@@ -109,7 +109,9 @@ with level_counts as (
     group by level
     union all
     {% endfor %}
-    select distinct protected_attribute, group_value, try_cast(group_total as bigint)
+    -- Named here too: with no categorical feature shown this select is the whole union.
+    select distinct protected_attribute as column_name, group_value as level,
+        try_cast(group_total as bigint) as n_students
     from {{ ref('fairness_composition_published') }}
 
 ),

@@ -399,6 +399,7 @@ def pooled_chi_square(cells: Mapping[tuple, str], sizes: Mapping, marker: str = 
 
 NUMBER = re.compile(r"(?<![\d.,])(\d+)(?![\d.,%])")
 TAG = re.compile(r"<[^>]*>")
+ID_FIELD = re.compile(r'"\w*_id"\s*:\s*\d+')
 CONTEXT_TAGS = ("tr", "li", "p", "figure")
 
 
@@ -417,7 +418,9 @@ def _enclosing(html: str, position: int) -> str:
                 continue
             contexts.append(html[start:end])
     depth, start = 0, -1
-    quoted = position > 0 and html[position - 1] == '"'  # a JSON string: the object around it is one datum
+    # A JSON string value ("key": "Nonbinary"): the object around it is one datum. A name in a list (a
+    # chart's sort order or domain) belongs to no datum.
+    quoted = position > 1 and html[position - 1] == '"' and html[:position - 1].rstrip().endswith(":")
     for index in range(position - 1, max(-1, position - 2000) if quoted else position - 1, -1):
         if html[index] == "}":
             depth += 1
@@ -441,7 +444,8 @@ def page_findings(pages: Mapping[str, str], small_counts: Sequence[tuple[str, in
     for page, html in pages.items():
         for name, count in small_counts:
             for match in re.finditer(re.escape(html_escape(name)), html):
-                context = TAG.sub(" ", _enclosing(html, match.start()))
+                # Ids in a chart datum ("persona_id": 4) are not counts.
+                context = ID_FIELD.sub(" ", TAG.sub(" ", _enclosing(html, match.start())))
                 if any(int(number) == count for number in NUMBER.findall(context)):
                     findings.append(Finding("page_small_count", f"{page}/{name}",
                                             f"shows {count} with {name!r}: {' '.join(context.split())[:120]!r}"))

@@ -248,7 +248,7 @@ class Rules:
     moderate_excess: float = 0.05  # ... and by at least this much (silhouette units) for moderate
     clear_excess: float = 0.15  # ... and this much for clear
     agreement_ari: float = 0.8  # another clusterer agrees when its ARI with the personas reaches this
-    discrete_max_levels: int = 5  # a column with at most this many values is discrete
+    discrete_max_levels: int = 10  # a column with at most this many values is discrete
     dominance_ratio: float = 2.0  # a discrete column dominates when its η² is this multiple of any other's
 
 

@@ -215,3 +215,15 @@ def test_costs_choose_the_complement_and_costly_complements_are_given_back_where
     expensive = {cell: (0 if cell.startswith("group") else 2) for cell in counts}
     cheap_groups = suppress_small_cells(counts, kinds, relations, 10, expensive)
     assert any(cheap_groups[f"group {column}"] for column in range(3))  # now the group sizes go first
+
+
+def test_page_check_reads_chart_data_but_not_sort_orders_or_ids():
+    from student_personas.disclosure_audit import page_findings
+
+    spec = ('<script>{"encoding":{"x":{"sort":["Female","Nonbinary"],"axis":{"labelPadding":4}}},'
+            '"data":[{"column":"Nonbinary","value":null,"persona_id":4}]}</script>')
+    assert page_findings({"page": spec}, [("Nonbinary", 4)]) == []
+    leaking = spec.replace('"persona_id":4}', '"persona_id":1},{"level":"Nonbinary","n_students":4}')
+    assert [finding.cell for finding in page_findings({"page": leaking}, [("Nonbinary", 4)])] == ["page/Nonbinary"]
+    row = "<table><tr><td>Nonbinary</td><td>4</td></tr></table>"
+    assert len(page_findings({"page": row}, [("Nonbinary", 4)])) == 1

@@ -37,8 +37,8 @@ def test_every_mart_has_an_enforced_contract_that_matches_the_warehouse(manifest
             continue
         assert node["config"]["contract"]["enforced"], name
         declared = {column: spec["data_type"].upper() for column, spec in node["columns"].items()}
-        actual = dict(builtin_build.query(
-            "select column_name, data_type from information_schema.columns where table_name = ?", [name]))
+        actual = {column: data_type.upper() for column, data_type in builtin_build.query(
+            "select column_name, data_type from information_schema.columns where table_name = ?", [name])}
         assert declared == actual, name
         assert "run_id" in declared, name
 

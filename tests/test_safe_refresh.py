@@ -40,6 +40,12 @@ def dbt_command(workdir: Path) -> tuple[list[str], dict]:
     return args, {**os.environ, "PERSONAS_DB": str(workdir / "warehouse.duckdb"), "DBT_PROFILES_DIR": str(PROJECT_DIR)}
 
 
+def within_reports(path: str) -> Path:
+    """A listed page's path inside its reports folder (the staff-only lookup is in a subfolder)."""
+    parts = Path(path).parts
+    return Path(*parts[len(parts) - parts[::-1].index("reports"):])
+
+
 def published_state(workdir: Path) -> dict:
     """The run ids in the published warehouse and in the published exports, whether the pages on disk are the
     ones the warehouse's report_pages lists (same sizes), and a digest of every exported file and page."""
@@ -50,7 +56,7 @@ def published_state(workdir: Path) -> dict:
     exports = {row[0] for row in duckdb.sql(
         f"select distinct run_id from '{workdir / 'exports' / 'published' / 'parquet' / 'persona_summary.parquet'}'"
     ).fetchall()}
-    pages_match = all((workdir / "reports" / Path(path).name).stat().st_size == size for path, size in listed)
+    pages_match = all((workdir / "reports" / within_reports(path)).stat().st_size == size for path, size in listed)
     digest = hashlib.sha256()
     for path in sorted((workdir / "exports").rglob("*")) + sorted((workdir / "reports").rglob("*")):
         if path.is_file():

@@ -27,7 +27,9 @@ with students as (
 
 ),
 
-normalized as (
+normalized as materialized (
+
+    -- Materialized: the profiles below read it in batches of columns, and it is computed once.
 
     select
         {%- for column in input_columns %}
@@ -39,14 +41,18 @@ normalized as (
 
 column_profiles as (
 
+    -- Profiled 16 columns per aggregate: one aggregate with a count(distinct) per column of a wide file
+    -- (hundreds of columns) takes minutes and gigabytes on any number of rows.
+    {%- for batch in input_columns | batch(16) %}
+    {%- set batch_index = loop.index0 %}
     select unnest(profiles, recursive := true)
     from (
         select [
-            {%- for column in input_columns %}
+            {%- for column in batch %}
             {%- set value = sql_identifier(column) %}
             {
                 'column_name': {{ sql_string(column) }},
-                'column_position': {{ loop.index }},
+                'column_position': {{ batch_index * 16 + loop.index }},
                 'row_count': count(*),
                 'present_count': count({{ value }}),
                 'numeric_count': count({{ parsed_number(value, decimal_separator) }}),
@@ -57,6 +63,8 @@ column_profiles as (
         ] as profiles
         from normalized
     )
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
 
 ),
 
