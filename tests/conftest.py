@@ -109,6 +109,12 @@ def second_builtin_build(tmp_path_factory) -> DbtRun:
     return built(run_dbt(tmp_path_factory.mktemp("builtin_again")))
 
 
+@pytest.fixture(scope="session")
+def audited_build(tmp_path_factory) -> DbtRun:
+    """A build of the built-in worked example with the opt-in label-signal audit on."""
+    return built(run_dbt(tmp_path_factory.mktemp("audited"), variables={"label_signal_audit": True}))
+
+
 # Persona renamed by the edited build's override seed, and the name it gets.
 OVERRIDDEN_PERSONA = (2, "Community-minded newcomers")
 # A stability threshold above the bootstrap Jaccard of some built-in personas (0.99-0.999), so the edited

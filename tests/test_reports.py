@@ -663,14 +663,6 @@ def test_pages_use_no_deficit_language(builtin_build, edited_build, audited_buil
             assert not re.findall(r"\bpredict(?:s|ed|ing)?\b", text, re.I), page
 
 
-@pytest.fixture(scope="module")
-def audited_build(tmp_path_factory):
-    """A build of the built-in cohort with the opt-in label-signal audit on."""
-    run = run_dbt(tmp_path_factory.mktemp("audited"), variables={"label_signal_audit": True})
-    assert run.returncode == 0, run.output[-4000:]
-    return run
-
-
 # ---- an own schema with bad rows: rejects, escaping, skipped pairs, playbook gaps ----------------------------
 
 # A level of a categorical feature that would run a script if a page printed it as markup.

@@ -219,18 +219,18 @@ def test_published_parity_hides_small_cells(real_build):
     assert hidden.any()  # 18 positives among 1,000 students: true-positive counts are necessarily small
 
 
-def test_label_audit_is_off_by_default_and_fills_its_table_when_enabled(real_build, tmp_path):
+def test_label_audit_is_off_by_default_and_fills_its_table_when_enabled(real_build, audited_build):
     assert real_build.scalar(
         "select count(*) from information_schema.tables where table_name = 'label_signal_audit'") == 0
     assert real_build.scalar("select count(*) from label_signal_audit_published") == 0
-    audited = run_dbt(tmp_path / "wh", variables={"students_path": str(require_real_csv()), "label_signal_audit": True},
-                      extra_args=["--select", "+label_signal_audit_published", "--indirect-selection", "cautious"])
-    assert audited.returncode == 0, audited.output[-3000:]
+    audited = audited_build
     audit = audited.frame("select * from label_signal_audit").set_index("model")
     assert set(audit.index) == {"logistic_regression", "decision_tree", "context_indicator",
                                 "context_indicator_leave_one_out"}
     assert (audit.flagged == audited.scalar("select count(*) from student_context_indicator where tier = 'RED'")).all()
-    assert (audit.true_positives + audit.false_negatives == 18).all()
+    positives = audited.scalar("select sum(label_value) from int_student_labels")
+    assert 10 <= positives < 100
+    assert (audit.true_positives + audit.false_negatives == positives).all()
     assert audit.roc_auc.between(0, 1).all()
     assert "nothing here feeds the personas" in audit.interpretation.iloc[0]
     published = audited.frame("select * from label_signal_audit_published").set_index("model").loc[audit.index]
@@ -239,7 +239,7 @@ def test_label_audit_is_off_by_default_and_fills_its_table_when_enabled(real_bui
     for column in counts:
         shown = published.loc[~hidden[column], column].astype(int)
         assert (shown == audit.loc[shown.index, column]).all() and not shown.between(1, 9).any(), column
-    assert hidden.true_positives.all()  # 18 positives: a few of them among the flagged students
+    assert hidden.true_positives.all()  # under 100 positives: a few of them among the flagged students
     for pair in [("true_positives", "false_positives"), ("true_positives", "false_negatives"),
                  ("false_positives", "true_negatives"), ("false_negatives", "true_negatives")]:
         assert (hidden[list(pair)].sum(axis=1) != 1).all(), pair  # no hidden count is a total minus the other
