@@ -400,7 +400,7 @@ def pooled_chi_square(cells: Mapping[tuple, str], sizes: Mapping, marker: str = 
 NUMBER = re.compile(r"(?<![\d.,])(\d+)(?![\d.,%])")
 TAG = re.compile(r"<[^>]*>")
 ID_FIELD = re.compile(r'"\w*_id"\s*:\s*\d+')
-CONTEXT_TAGS = ("tr", "li", "p", "figure")
+CONTEXT_TAGS = ("tr", "li", "p", "figcaption", "figure")  # the smallest one around a name is its context
 
 
 def _enclosing(html: str, position: int) -> str:

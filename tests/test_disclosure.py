@@ -227,3 +227,14 @@ def test_page_check_reads_chart_data_but_not_sort_orders_or_ids():
     assert [finding.cell for finding in page_findings({"page": leaking}, [("Nonbinary", 4)])] == ["page/Nonbinary"]
     row = "<table><tr><td>Nonbinary</td><td>4</td></tr></table>"
     assert len(page_findings({"page": row}, [("Nonbinary", 4)])) == 1
+
+
+def test_a_name_in_a_chart_caption_is_read_with_its_caption_not_the_chart_settings():
+    from student_personas.disclosure_audit import page_findings
+
+    figure = ('<figure class="chart" aria-label="Counts of Pathway"><script type="application/json">'
+              '{"mark":{"dx":3,"step":1},"data":{"values":[{"level":"Main","n":970}]}}</script>'
+              '<figcaption>withheld by the small-cell rule: Evening, Exchange</figcaption></figure>')
+    assert page_findings({"page": figure}, [("Exchange", 1), ("Evening", 3)]) == []
+    leaking = figure.replace("Evening, Exchange", "Exchange 1")
+    assert [finding.cell for finding in page_findings({"page": leaking}, [("Exchange", 1)])] == ["page/Exchange"]

@@ -56,20 +56,22 @@ def render_site(connection: duckdb.DuckDBPyConnection, relations: Mapping[str, d
                 "source_tables": sorted(referenced_tables(page))}))
     paths = [out_dir / STAFF_ONLY_FOLDER / f"{page.name}.html" if page.name in STAFF_ONLY_PAGES
              else out_dir / f"{page.name}.html" for page in pages]
+    # A staff-only page sits one folder down: its link back to the index goes up one.
+    texts = [page.html.replace('href="index.html"', 'href="../index.html"') if page.name in STAFF_ONLY_PAGES
+             else page.html for page in pages]
     listing = pd.DataFrame({
         "page": [page.name for page in pages],
         "title": [page.title for page in pages],
         "audience": ["staff_only_student_level" if page.name in STAFF_ONLY_PAGES else "published" for page in pages],
         "path": [str(path) for path in paths],
-        "bytes": [len(page.html.encode("utf-8")) for page in pages],
+        "bytes": [len(text.encode("utf-8")) for text in texts],
         "n_charts": [page.n_charts for page in pages],
         "n_tables": [page.n_tables for page in pages],
         "rendered_at": pd.Timestamp(rendered_at),
     })
-    for page, path in zip(pages, paths):
+    for text, path in zip(texts, paths):
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(page.html.replace('href="index.html"', 'href="../index.html"') if page.name in STAFF_ONLY_PAGES
-                        else page.html, encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
     published = listing[listing.audience == "published"]
     index = render_template(environment, INDEX_TEMPLATE, "index", {
         "pages": published.assign(file=[f"{name}.html" for name in published.page]).to_dict("records"),
