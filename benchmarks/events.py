@@ -134,7 +134,9 @@ def run_case(case: str, data_dir: Path) -> dict:
         results = json.loads((workdir / "target" / "run_results.json").read_text())["results"]
         nodes = sorted(((r["unique_id"].split(".")[-1], round(r["execution_time"], 2)) for r in results),
                        key=lambda node: -node[1])
-        with duckdb.connect(str(database), read_only=True) as connection:
+        # A partial build publishes nothing: its tables are in the working copy.
+        working = database.with_name(database.name + ".build")
+        with duckdb.connect(str(working if working.exists() else database), read_only=True) as connection:
             used, rejected = connection.sql("select events_used, events_rejected from int_event_accounting").fetchall()[0]
             students, student_days = connection.sql(
                 "select count(*), sum(event_active_days) from int_student_event_features").fetchall()[0]
