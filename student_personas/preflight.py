@@ -270,7 +270,8 @@ def _check_ids(config: dict, scan: Scan, problems: list[str], notices: list[str]
         notices.append("no id_column: student_id is the row number, which identifies students in this file only "
                        "(scoring later files, history and transitions need a real id)")
         return
-    if any(column not in scan_columns(scan) for column in id_columns) or (term and term not in scan_columns(scan)):
+    present = scan_columns(scan)
+    if any(column not in present for column in id_columns) or (term and term not in present):
         return  # a missing column is already a problem
     key = _id_expression(id_columns)
     key_with_term = key if not term else f"{key} || '|' || coalesce({_present(term)}, '')"

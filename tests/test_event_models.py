@@ -13,7 +13,6 @@ import csv
 import datetime as dt
 import math
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
