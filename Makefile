@@ -32,8 +32,11 @@ browser:
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium; }
 
+# Every test, on both cores: each test file runs in one worker (its module-scoped builds are made once) and
+# the session's shared builds are made once for both workers (tests/conftest.py, shared_build).
+TEST_WORKERS ?= 2
 test: $(INSTALLED) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The inner loop: the tests that need no dbt build (preflight, inputs, maths, naming, report engine).
 test-fast: $(INSTALLED)

@@ -6,8 +6,10 @@ test that reads it; staging cases are checked through the staging subgraph or th
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -90,29 +92,58 @@ def built(run: DbtRun) -> DbtRun:
     return run
 
 
+def shared_build(tmp_path_factory, name: str, make):
+    """`make(folder)` run once per test session, even when pytest-xdist runs the tests in several worker
+    processes: the first worker to ask builds under a lock in the session's shared temporary folder and
+    stores the outcome; the others wait for the lock and reuse it. A failed build is stored as its error,
+    so every test that needs it fails with the same message instead of building again."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the folder all workers of this session share
+    folder = root / f"shared_{name}"
+    outcome = folder.with_suffix(".pickle")
+    with open(root / f"shared_{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not outcome.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            try:
+                result = ("built", make(folder))
+            except BaseException as error:  # stored for the other workers, then raised here as it was
+                outcome.write_bytes(pickle.dumps(("failed", f"{type(error).__name__}: {error}")))
+                raise
+            outcome.write_bytes(pickle.dumps(result))
+    kind, value = pickle.loads(outcome.read_bytes())
+    if kind == "failed":
+        pytest.fail(f"the shared {name} build failed in another test worker: {value}", pytrace=False)
+    return value
+
+
 @pytest.fixture(scope="session")
 def builtin_build(tmp_path_factory) -> DbtRun:
     """One full build of the built-in worked example (examples/builtin/vars.yml)."""
-    return built(run_dbt(tmp_path_factory.mktemp("builtin")))
+    return shared_build(tmp_path_factory, "builtin", lambda folder: built(run_dbt(folder)))
 
 
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory) -> DbtRun:
     """One full build on the reference dataset, with the worked example's roles (it has the same columns)."""
-    return built(run_dbt(tmp_path_factory.mktemp("real"), variables={"students_path": str(require_real_csv())}))
+    return shared_build(tmp_path_factory, "real", lambda folder: built(
+        run_dbt(folder, variables={"students_path": str(require_real_csv())})))
 
 
 @pytest.fixture(scope="session")
 def second_builtin_build(tmp_path_factory) -> DbtRun:
     """A second build of the worked example in its own warehouse: the determinism test compares it with
     builtin_build, and the scoring tests score new files into it (scoring leaves fitted tables as they are)."""
-    return built(run_dbt(tmp_path_factory.mktemp("builtin_again")))
+    return shared_build(tmp_path_factory, "builtin_again", lambda folder: built(run_dbt(folder)))
 
 
 @pytest.fixture(scope="session")
 def audited_build(tmp_path_factory) -> DbtRun:
     """A build of the built-in worked example with the opt-in label-signal audit on."""
-    return built(run_dbt(tmp_path_factory.mktemp("audited"), variables={"label_signal_audit": True}))
+    return shared_build(tmp_path_factory, "audited", lambda folder: built(
+        run_dbt(folder, variables={"label_signal_audit": True})))
 
 
 # Persona renamed by the edited build's override seed, and the name it gets.
@@ -127,14 +158,16 @@ def edited_build(tmp_path_factory) -> DbtRun:
     """One build of a copy of the project whose seed renames a persona (OVERRIDDEN_PERSONA), run with a strict
     stability threshold so some personas are unstable, and without configured scatter pairs: it serves the
     override, the unstable-marker and the default-scatter tests."""
-    workdir = tmp_path_factory.mktemp("edited")
-    project = copy_project(workdir / "project")
-    persona_id, name = OVERRIDDEN_PERSONA
-    (project / "seeds" / "persona_name_overrides.csv").write_text(
-        f"persona_id,persona_name\n{persona_id},{name}\n", encoding="utf-8")
-    # No scatter pairs configured: the data-quality page draws the most strongly correlated pairs instead.
-    return built(run_dbt(workdir / "wh", project_dir=project,
-                         variables={"stability_threshold": STRICT_STABILITY_THRESHOLD, "report_bivariate_pairs": []}))
+    def make(workdir: Path) -> DbtRun:
+        project = copy_project(workdir / "project")
+        persona_id, name = OVERRIDDEN_PERSONA
+        (project / "seeds" / "persona_name_overrides.csv").write_text(
+            f"persona_id,persona_name\n{persona_id},{name}\n", encoding="utf-8")
+        # No scatter pairs configured: the data-quality page draws the most strongly correlated pairs instead.
+        return built(run_dbt(workdir / "wh", project_dir=project, variables={
+            "stability_threshold": STRICT_STABILITY_THRESHOLD, "report_bivariate_pairs": []}))
+
+    return shared_build(tmp_path_factory, "edited", make)
 
 
 @pytest.fixture(scope="session")
@@ -154,11 +187,13 @@ def dropout_build(tmp_path_factory, shapes_dir) -> DbtRun:
     three features) with the vars `make profile` wrote for it, plus its codebook."""
     from student_personas import profiling
 
-    workdir = tmp_path_factory.mktemp("dropout")
-    written = profiling.write_vars_file(shapes_dir / "dropout.csv", workdir / "dropout_vars.yml")
-    variables = {**yaml.safe_load(written.read_text(encoding="utf-8")),
-                 "codebook_path": str(shapes_dir / "dropout_codebook.csv")}
-    return built(run_dbt(workdir, base_vars={}, variables=variables))
+    def make(workdir: Path) -> DbtRun:
+        written = profiling.write_vars_file(shapes_dir / "dropout.csv", workdir / "dropout_vars.yml")
+        variables = {**yaml.safe_load(written.read_text(encoding="utf-8")),
+                     "codebook_path": str(shapes_dir / "dropout_codebook.csv")}
+        return built(run_dbt(workdir, base_vars={}, variables=variables))
+
+    return shared_build(tmp_path_factory, "dropout", make)
 
 
 def small_cell_students(path: Path) -> Path:
@@ -196,10 +231,12 @@ def small_cell_students(path: Path) -> Path:
 def small_cell_build(tmp_path_factory) -> DbtRun:
     """One full build of small_cell_students with the worked example's roles and Pathway as a sixth
     protected attribute: the disclosure audit's hard case."""
-    workdir = tmp_path_factory.mktemp("small_cells")
-    students = small_cell_students(workdir / "small_cells.csv")
-    return built(run_dbt(workdir / "wh", variables={
-        "students_path": str(students), "protected_columns": [*BUILTIN_VARS["protected_columns"], "Pathway"]}))
+    def make(workdir: Path) -> DbtRun:
+        students = small_cell_students(workdir / "small_cells.csv")
+        return built(run_dbt(workdir / "wh", variables={
+            "students_path": str(students), "protected_columns": [*BUILTIN_VARS["protected_columns"], "Pathway"]}))
+
+    return shared_build(tmp_path_factory, "small_cells", make)
 
 
 # The generated file with known truth that the structure checks are measured on (student_personas.planted):
@@ -220,19 +257,30 @@ def planted_build(tmp_path_factory) -> DbtRun:
 
     from student_personas import planted
 
-    workdir = tmp_path_factory.mktemp("planted")
-    table, groups = planted.two_groups_with_discrete_column()
-    path = workdir / "students.csv"
-    pa_csv.write_csv(table, path)
-    run = run_dbt(workdir / "wh", base_vars={}, variables={"students_path": str(path), **PLANTED_VARIABLES})
-    assert run.returncode == 0, run.output[-4000:]
-    run.planted_groups = dict(zip(table.column("Learner_Ref").to_pylist(), groups.tolist()))
-    run.grade_levels = dict(zip(table.column("Learner_Ref").to_pylist(), table.column("Grade_Level").to_pylist()))
-    return run
+    def make(workdir: Path) -> DbtRun:
+        table, groups = planted.two_groups_with_discrete_column()
+        path = workdir / "students.csv"
+        pa_csv.write_csv(table, path)
+        run = built(run_dbt(workdir / "wh", base_vars={}, variables={"students_path": str(path), **PLANTED_VARIABLES}))
+        run.planted_groups = dict(zip(table.column("Learner_Ref").to_pylist(), groups.tolist()))
+        run.grade_levels = dict(zip(table.column("Learner_Ref").to_pylist(),
+                                    table.column("Grade_Level").to_pylist()))
+        return run
+
+    return shared_build(tmp_path_factory, "planted", make)
+
+
+# The files with the longest chains of builds that cannot be shared (measured with --durations: the stopped
+# and killed builds, refits and scoring runs, the term builds). They start first, so that with the files
+# spread over two workers (make test) neither worker is left running one of them alone at the end.
+LONGEST_FILES = ("test_safe_refresh.py", "test_scoring.py", "test_events_and_terms.py")
 
 
 def pytest_collection_modifyitems(items):
-    """A test that uses a build fixture runs real dbt builds: mark it so `make test-fast` leaves it out."""
+    """A test that uses a build fixture runs real dbt builds: mark it so `make test-fast` leaves it out.
+    The longest files run first (LONGEST_FILES); the rest keep their order."""
     for item in items:
         if any(name.endswith("_build") or name.endswith("_builds") for name in getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.dbt)
+    rank = {name: position for position, name in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONGEST_FILES)))

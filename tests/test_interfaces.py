@@ -1,6 +1,7 @@
 """The interfaces analysts and BI tools rely on: enforced contracts, docs, exposures and exports."""
 
 import json
+import shutil
 import tempfile
 
 import duckdb
@@ -60,9 +61,14 @@ def test_exposures_describe_the_reports_and_the_bi_workbook(manifest):
 
 
 def test_docs_generate_builds_a_static_site(builtin_build, tmp_path):
-    run = run_dbt(builtin_build.database.parent, command="docs generate", extra_args=["--static"])
+    # On a copy of the shared warehouse: docs generate opens a working copy and writes a target folder, and
+    # the shared build's folder stays as its build left it for the tests reading it meanwhile.
+    workdir = tmp_path / "wh"
+    workdir.mkdir()
+    shutil.copy2(builtin_build.published, workdir / "warehouse.duckdb")
+    run = run_dbt(workdir, command="docs generate", extra_args=["--static"])
     assert run.returncode == 0, run.output[-3000:]
-    site = (builtin_build.database.parent / "target" / "static_index.html").read_text()
+    site = (workdir / "target" / "static_index.html").read_text()
     assert "persona_summary" in site and "students_like_me" in site
 
 
