@@ -19,12 +19,11 @@ def model(dbt, session):
     warehouse.progress(
         f"stability: {settings['stability_resamples']} bootstrap refits and {settings['stability_seed_runs']} "
         f"seeded refits on {sample.size:,} students; {draws} reference draws x {reference_resamples} refits")
-    result = warehouse.in_own_process(
-        personas.persona_stability, x[sample], labels[sample], rank, k, settings["kmeans_restarts"],
-        settings["random_seed"], settings["stability_resamples"], settings["stability_seed_runs"])
-    reference = warehouse.in_own_process(
-        structure.reference_stability, x[sample], rank, k, settings["kmeans_restarts"], settings["random_seed"],
-        draws, reference_resamples)
+    result, reference = warehouse.in_own_processes(
+        (personas.persona_stability, x[sample], labels[sample], rank, k, settings["kmeans_restarts"],
+         settings["random_seed"], settings["stability_resamples"], settings["stability_seed_runs"]),
+        (structure.reference_stability, x[sample], rank, k, settings["kmeans_restarts"], settings["random_seed"],
+         draws, reference_resamples))
     seed_ari = result.seed_ari if result.seed_ari.size else np.array([np.nan])
     run_level = lambda value, kind=pa.float64(): pa.array(np.full(k, value), kind)  # noqa: E731
     return pa.table({

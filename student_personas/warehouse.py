@@ -49,9 +49,18 @@ def in_own_process(function, *args):
     bookkeeping but not its worker threads, and GNU OpenMP then waits forever for them in its first
     multi-threaded region (seen: K-Means hung in a child of a process that had run K-Means on two threads).
     """
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+    return in_own_processes((function, *args))[0]
+
+
+def in_own_processes(*calls):
+    """Each ``(function, *args)`` of `calls` computed in its own forked child, all at once; their results in
+    order. For independent selection loops (the personas' stability refits and the same refits on shuffled
+    reference data): on two cores the slower one sets the time, not their sum. The children are forked
+    and limited as in `in_own_process`; the first error raised in a child is raised here."""
+    with ProcessPoolExecutor(max_workers=len(calls), mp_context=multiprocessing.get_context("fork"),
                              initializer=threadpool_limits, initargs=(1,)) as pool:
-        return pool.submit(function, *args).result()
+        futures = [pool.submit(function, *args) for function, *args in calls]
+        return [future.result() for future in futures]
 
 
 KEY_COLUMNS = ("student_id", "term")

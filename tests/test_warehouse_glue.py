@@ -97,3 +97,17 @@ def test_in_own_process_returns_what_a_direct_call_returns_and_raises_its_errors
     assert np.array_equal(forked.centroids[2], direct.centroids[2])
     with pytest.raises(ValueError, match="no k in the sweep"):
         warehouse.in_own_process(personas.sweep_k, scores, range(100, 101), 3, 7, 80)
+
+
+def test_in_own_processes_returns_each_calls_result_in_order_and_raises_a_childs_error():
+    from student_personas import personas
+
+    rng = np.random.default_rng(4)
+    scores = np.vstack([rng.normal(0, 0.1, (40, 2)), rng.normal(3, 0.1, (40, 2)), rng.normal(-3, 0.1, (40, 2))])
+    two, three = warehouse.in_own_processes((personas.sweep_k, scores, range(2, 3), 3, 7, 120),
+                                            (personas.sweep_k, scores, range(3, 4), 3, 7, 120))
+    assert (two.chosen_k, three.chosen_k) == (2, 3)
+    assert np.array_equal(three.silhouette, personas.sweep_k(scores, range(3, 4), 3, 7, 120).silhouette)
+    with pytest.raises(ValueError, match="no k in the sweep"):
+        warehouse.in_own_processes((personas.sweep_k, scores, range(2, 3), 3, 7, 120),
+                                   (personas.sweep_k, scores, range(500, 501), 3, 7, 120))
