@@ -44,6 +44,24 @@ def test_every_mart_has_an_enforced_contract_that_matches_the_warehouse(manifest
         assert "run_id" in declared, name
 
 
+def test_declared_not_null_constraints_are_enforced_by_the_warehouse(manifest, builtin_build, tmp_path):
+    """Columns declared `constraints: [{type: not_null}]` (instead of a not_null data test) are NOT NULL
+    columns of their tables, so a null is refused when the table is written."""
+    declared = {(node["name"], column) for node in manifest["nodes"].values() if node["resource_type"] == "model"
+                for column, spec in node["columns"].items()
+                if any(constraint["type"] == "not_null" for constraint in spec.get("constraints", []))}
+    assert len(declared) >= 50
+    nullable = {(table, column): flag for table, column, flag in builtin_build.query(
+        "select table_name, column_name, is_nullable from information_schema.columns")}
+    assert {key: nullable.get(key) for key in declared} == {key: "NO" for key in declared}
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy2(builtin_build.published, copy)
+    with duckdb.connect(str(copy)) as connection:
+        with pytest.raises(duckdb.ConstraintException, match="NOT NULL constraint failed: feature_encoding.source_column"):
+            connection.execute("insert into feature_encoding by name select 9999 as feature_index, 'x' as feature, "
+                               "null as source_column, any_value(run_id) as run_id from feature_encoding")
+
+
 def test_every_model_and_column_is_described(manifest):
     for node in manifest["nodes"].values():
         if node["resource_type"] != "model":
