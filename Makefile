@@ -32,11 +32,12 @@ browser:
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium; }
 
-# Every test, on both cores: each test file runs in one worker (its module-scoped builds are made once) and
-# the session's shared builds are made once for both workers (tests/conftest.py, shared_build).
+# Every test, on both cores: each test file runs whole in one worker (its module-scoped builds are made once),
+# in collection order (the longest files first, tests/conftest.py: xdist would otherwise hand out the files
+# with the most tests first), and the session's shared builds are made once for both workers (shared_build).
 TEST_WORKERS ?= 2
 test: $(INSTALLED) browser
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The inner loop: the tests that need no dbt build (preflight, inputs, maths, naming, report engine).
 test-fast: $(INSTALLED)

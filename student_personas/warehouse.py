@@ -56,7 +56,10 @@ def in_own_processes(*calls):
     """Each ``(function, *args)`` of `calls` computed in its own forked child, all at once; their results in
     order. For independent selection loops (the personas' stability refits and the same refits on shuffled
     reference data): on two cores the slower one sets the time, not their sum. The children are forked
-    and limited as in `in_own_process`; the first error raised in a child is raised here."""
+    and limited as in `in_own_process`. Every call runs to its end; if any raised, the error of the first
+    such call in argument order is raised here."""
+    if not calls:
+        raise ValueError("in_own_processes needs at least one (function, *args) call")
     with ProcessPoolExecutor(max_workers=len(calls), mp_context=multiprocessing.get_context("fork"),
                              initializer=threadpool_limits, initargs=(1,)) as pool:
         futures = [pool.submit(function, *args) for function, *args in calls]

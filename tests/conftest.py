@@ -109,14 +109,23 @@ def shared_build(tmp_path_factory, name: str, make):
             folder.mkdir()
             try:
                 result = ("built", make(folder))
+            except (KeyboardInterrupt, pytest.skip.Exception):
+                raise  # not a failed build: the next worker to ask tries again
             except BaseException as error:  # stored for the other workers, then raised here as it was
-                outcome.write_bytes(pickle.dumps(("failed", f"{type(error).__name__}: {error}")))
+                _write_atomically(outcome, pickle.dumps(("failed", f"{type(error).__name__}: {error}")))
                 raise
-            outcome.write_bytes(pickle.dumps(result))
+            _write_atomically(outcome, pickle.dumps(result))
     kind, value = pickle.loads(outcome.read_bytes())
     if kind == "failed":
         pytest.fail(f"the shared {name} build failed in another test worker: {value}", pytrace=False)
     return value
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """`data` written beside `path`, then renamed over it: a reader sees all of it or none."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
 
 
 @pytest.fixture(scope="session")
