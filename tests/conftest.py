@@ -81,6 +81,15 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+def copy_published(run, workdir: Path) -> Path:
+    """A warehouse folder holding a copy of ``run``'s published warehouse, exports and pages: for tests that
+    run dbt on a build, or write to it, without touching a build other tests share."""
+    workdir.mkdir(parents=True)
+    for name in ("warehouse.duckdb", "exports", "reports"):
+        subprocess.run(["cp", "-a", str(run.published.parent / name), str(workdir / name)], check=True)
+    return workdir
+
+
 def require_real_csv() -> Path:
     if not REAL_CSV.exists():
         pytest.fail(f"the reference dataset is missing: {REAL_CSV} (set PERSONAS_SHARED_DIR)")

@@ -1,14 +1,13 @@
 """The interfaces analysts and BI tools rely on: enforced contracts, docs, exposures and exports."""
 
 import json
-import shutil
 import tempfile
 
 import duckdb
 import pandas as pd
 import pytest
 
-from conftest import PROJECT_DIR, run_dbt
+from conftest import PROJECT_DIR, copy_published, run_dbt
 
 pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
 
@@ -54,8 +53,7 @@ def test_declared_not_null_constraints_are_enforced_by_the_warehouse(manifest, b
     nullable = {(table, column): flag for table, column, flag in builtin_build.query(
         "select table_name, column_name, is_nullable from information_schema.columns")}
     assert {key: nullable.get(key) for key in declared} == {key: "NO" for key in declared}
-    copy = tmp_path / "warehouse.duckdb"
-    shutil.copy2(builtin_build.published, copy)
+    copy = copy_published(builtin_build, tmp_path / "wh") / "warehouse.duckdb"
     with duckdb.connect(str(copy)) as connection:
         with pytest.raises(duckdb.ConstraintException, match="NOT NULL constraint failed: feature_encoding.source_column"):
             connection.execute("insert into feature_encoding by name select 9999 as feature_index, 'x' as feature, "
@@ -81,9 +79,7 @@ def test_exposures_describe_the_reports_and_the_bi_workbook(manifest):
 def test_docs_generate_builds_a_static_site(builtin_build, tmp_path):
     # On a copy of the shared warehouse: docs generate opens a working copy and writes a target folder, and
     # the shared build's folder stays as its build left it for the tests reading it meanwhile.
-    workdir = tmp_path / "wh"
-    workdir.mkdir()
-    shutil.copy2(builtin_build.published, workdir / "warehouse.duckdb")
+    workdir = copy_published(builtin_build, tmp_path / "wh")
     run = run_dbt(workdir, command="docs generate", extra_args=["--static"])
     assert run.returncode == 0, run.output[-3000:]
     site = (workdir / "target" / "static_index.html").read_text()

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import BUILTIN_VARS, DBT, PROJECT_DIR, run_dbt
+from conftest import BUILTIN_VARS, DBT, PROJECT_DIR, copy_published, run_dbt
 from student_personas import publish
 
 pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
@@ -163,14 +163,6 @@ def test_stopped_and_killed_builds_publish_nothing_and_readers_never_see_a_mix(b
     assert {snap["run_ids"][0] for snap in closing["snapshots"]} >= set(final["warehouse"])
     assert {snap["run_ids"][0] for snap in holding["snapshots"]} == set(previous["warehouse"])
     assert holding["after_closing"]["run_ids"] == sorted(final["warehouse"])
-
-
-def copy_published(run, workdir: Path) -> Path:
-    """A warehouse folder holding a copy of ``run``'s published warehouse, exports and pages."""
-    workdir.mkdir(parents=True)
-    for name in ("warehouse.duckdb", "exports", "reports"):
-        subprocess.run(["cp", "-a", str(run.published.parent / name), str(workdir / name)], check=True)
-    return workdir
 
 
 def test_a_failed_build_changes_nothing_and_keeps_its_tables_for_inspection(builtin_build, tmp_path):
