@@ -122,3 +122,9 @@
   ((({{ positive_rank_sum }}) - ({{ n_positive }}) * (({{ n_positive }}) + 1) / 2.0)
     / nullif(({{ n_positive }})::double * ({{ n_negative }}), 0))
 {%- endmacro %}
+
+{% macro nearer_second_centre(vector, first_centre, second_centre) -%}
+  {#- Whether a vector lies strictly nearer the second of two centres (Euclidean; a tie goes to the first),
+      as K-Means places a point between two centres. -#}
+  (list_distance({{ vector }}, {{ second_centre }}) < list_distance({{ vector }}, {{ first_centre }}))
+{%- endmacro %}

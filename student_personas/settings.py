@@ -284,6 +284,10 @@ SETTINGS: dict[str, Setting] = {
     "structure_min_excess_sd": number(0.0, 100.0),
     "structure_moderate_excess": number(0.0, 1.0),
     "structure_clear_excess": number(0.0, 1.0),
+    "subgroup_min_gap_sd": number(0.0, 100.0),
+    "subgroup_min_gap": number(0.0, 10.0),
+    "subgroup_min_share": number(0.0, 0.5),
+    "subgroup_min_students": number(4, integer=True),
     "comparison_sample_size": number(100, integer=True),
     "outcome_proxy_auc": number(0.5, 1.0),
     # the advisor's view

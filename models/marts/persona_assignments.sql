@@ -1,4 +1,4 @@
-{#- Every fitted student record's persona, with the distance to its centre and the margin to the next persona. -#}
+{#- Every fitted student record's persona (and sub-group inside it), with the distance to its centre and the margin to the next persona. -#}
 
 with assignments as (
 
@@ -13,6 +13,12 @@ names as (
 
 ),
 
+subgroups as (
+
+    select student_id, term, subgroup_id from {{ ref('int_student_subgroups') }}
+
+),
+
 named as (
 
     select
@@ -20,10 +26,12 @@ named as (
         assignments.term,
         assignments.persona_id,
         names.persona_name,
+        subgroups.subgroup_id,
         assignments.distance_to_centroid,
         assignments.margin_to_next
     from assignments
     inner join names using (persona_id)
+    inner join subgroups using (student_id, term)
 
 )
 

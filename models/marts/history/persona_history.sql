@@ -27,6 +27,12 @@ names as (
 
 ),
 
+subgroups as (
+
+    select student_id, term, subgroup_id from {{ ref('int_student_subgroups') }}
+
+),
+
 history as (
 
     select
@@ -35,6 +41,7 @@ history as (
         assignments.term,
         assignments.persona_id,
         names.persona_name,
+        subgroups.subgroup_id,
         assignments.distance_to_centroid,
         assignments.margin_to_next,
         assignments.is_reference as is_fitted_record,
@@ -42,6 +49,7 @@ history as (
         current_timestamp::timestamp as recorded_at
     from assignments
     inner join names using (persona_id)
+    inner join subgroups using (student_id, term)
 
 )
 

@@ -48,6 +48,7 @@ scored as (
         assignments.term,
         assignments.persona_id,
         assignments.persona_name,
+        assignments.subgroup_id,
         assignments.distance_to_centroid,
         assignments.margin_to_next,
         assignments.model_version,

@@ -1,0 +1,83 @@
+{#-
+  How the sub-group of a persona that holds one (persona_subgroups) differs from the rest of its persona,
+  on the original (unscaled) feature columns: both means, and the standardized difference in the persona's
+  own standard deviations, ranked by its size. Categorical levels appear as shares, as in persona_profiles.
+-#}
+
+with subgroups as (
+
+    select student_id, term, persona_id, subgroup_id from {{ ref('int_student_subgroups') }}
+    where is_reference and subgroup_id is not null
+
+),
+
+prepared_values as (
+
+    select * from {{ ref('int_student_prepared_values') }}
+    where is_reference
+
+),
+
+encoding as (
+
+    select * from {{ ref('int_feature_encoding') }}
+    where is_used
+
+),
+
+feature_values as (
+
+    select prepared_values.student_id, prepared_values.term, encoding.feature, encoding.source_column,
+        encoding.level, prepared_values.value
+    from prepared_values
+    inner join encoding
+        on encoding.feature_kind = 'numeric' and encoding.feature = prepared_values.feature_column
+    union all
+    select prepared_values.student_id, prepared_values.term, encoding.feature, encoding.source_column,
+        encoding.level, (prepared_values.level = encoding.level)::double as value
+    from prepared_values
+    inner join encoding
+        on encoding.feature_kind = 'one_hot' and encoding.source_column = prepared_values.feature_column
+
+),
+
+grouped_values as (
+
+    select subgroups.persona_id, subgroups.subgroup_id, feature_values.*
+    from feature_values
+    inner join subgroups using (student_id, term)
+
+),
+
+by_side as (
+
+    select
+        persona_id,
+        feature,
+        any_value(source_column) as source_column,
+        any_value(level) as level,
+        count(*) filter (where subgroup_id = 2) as subgroup_students,
+        count(*) filter (where subgroup_id = 1) as rest_students,
+        {{ exact_mean('case when subgroup_id = 2 then value end') }} as subgroup_mean,
+        {{ exact_mean('case when subgroup_id = 1 then value end') }} as rest_mean,
+        sqrt({{ exact_var_pop('value') }}) as persona_sd
+    from grouped_values
+    group by persona_id, feature
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ standardized_difference('subgroup_mean', 'rest_mean', 'persona_sd') }} as standardized_difference,
+        row_number() over (
+            partition by persona_id
+            order by abs(coalesce({{ standardized_difference('subgroup_mean', 'rest_mean', 'persona_sd') }}, 0)) desc,
+                feature
+        ) as contrast_rank
+    from by_side
+
+)
+
+select *, {{ run_id() }} as run_id from ranked
