@@ -37,6 +37,7 @@ def model(dbt, session):
         "persona_profiles": dbt.ref("persona_profiles"),
         "persona_distinguishing_features": dbt.ref("persona_distinguishing_features"),
         "persona_stability": dbt.ref("persona_stability"),
+        "persona_subgroups": dbt.ref("persona_subgroups"),
         "persona_summary": dbt.ref("persona_summary"),
         "persona_models": dbt.ref("persona_models"),
         "scoring_batches": dbt.ref("scoring_batches"),

@@ -144,6 +144,13 @@ inner join {{ ref('persona_stability') }} as stability using (persona_id)
 inner join {{ query('margins') }} as margins using (persona_id)
 order by summary.persona_id
 
+-- name: subgroups
+-- One row per persona: whether it holds a sub-group of its own (persona_subgroups), its size and evidence.
+select persona_id, persona_name, persona_students, has_subgroup, subgroup_students, subgroup_share, split_share,
+    reference_split_share, split_gap, distinguishing_features, description
+from {{ ref('persona_subgroups') }}
+order by persona_id
+
 -- name: column_positions
 select column_name as source_column, column_position, allowed_levels
 from {{ ref('int_column_roles') }}

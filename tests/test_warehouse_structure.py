@@ -1,6 +1,8 @@
 """Honest structure in the warehouse: the verdict, the reference comparisons, the other clusterers and the
 outcome-proxy flags, on the built-in cohort, the reference file and a generated file with known truth."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -200,3 +202,44 @@ def test_a_choice_at_the_edge_of_its_range_is_said_on_the_page(planted_build):
     else:
         assert "at the bottom of the range: a smaller value was not tried" in page
     assert verdict == "none" and sentence in page and "These personas are not distinct groups of students." in page
+
+
+# ---- sub-groups inside personas --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("build", ["builtin_build", "real_build", "planted_build", "dropout_build"])
+def test_personas_of_cohorts_without_planted_sub_groups_hold_none(build, request):
+    """The built-in cohort (five planted patterns, one persona each), the reference file (noise), a generated
+    two-group file and a dropout-shaped file: every persona is checked and none reports a sub-group, so no
+    student has a subgroup_id; each persona says so in a sentence."""
+    run = request.getfixturevalue(build)
+    rows = run.query("select persona_id, has_subgroup, split_gap, description from persona_subgroups order by 1")
+    assert [row[0] for row in rows] == [row[0] for row in run.query("select persona_id from persona_summary order by 1")]
+    assert not any(has for _, has, _, _ in rows), rows
+    assert all("holds no distinct sub-group" in text or "not checked" in text for _, _, _, text in rows)
+    assert run.scalar("select count(*) from persona_assignments where subgroup_id is not null") == 0
+    assert run.scalar("select count(*) from persona_subgroup_profiles") == 0
+    if build == "builtin_build":
+        assert "No persona holds a distinct sub-group" in PageReader(page_html(run, "personas")).text
+
+
+def test_two_planted_patterns_kept_in_one_persona_are_reported_as_its_sub_group(builtin_build):
+    """Two of the built-in cohort's personas taken as one (as a smaller k would keep them): the same check the
+    warehouse runs on every persona reports the pair as a sub-group, and places the students as the two
+    personas were."""
+    import duckdb
+
+    from student_personas import subgroups, warehouse
+
+    with duckdb.connect(str(builtin_build.database), read_only=True) as connection:
+        _, x = warehouse.feature_matrix(connection.table("int_student_feature_vectors"), reference_only=True)
+    persona = np.array([row[0] for row in builtin_build.query(
+        "select persona_id from persona_assignments order by student_id, term")])
+    sources = [row[0] for row in builtin_build.query(
+        "select source_column from int_feature_encoding where is_used order by feature_index")]
+    groups = np.unique(sources, return_inverse=True)[1]
+    settings = json.loads(builtin_build.scalar("select settings from persona_models"))
+    draws = builtin_build.scalar("select max(reference_draws) from persona_subgroups")
+    merged = np.isin(persona, [2, 4])
+    check = subgroups.check_persona(x[merged], groups, settings["kmeans_restarts"], settings["random_seed"], draws)
+    assert check.has_subgroup, check.note
+    assert adjusted_rand_score(persona[merged], check.split.sides) > 0.9

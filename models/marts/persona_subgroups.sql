@@ -3,8 +3,8 @@
   the personas keep together (student_personas.subgroups: a split in two much cleaner than on copies of the
   persona with its columns shuffled), its size, the evidence, the features that set it apart (the largest
   contrasts of persona_subgroup_profiles, of at least name_min_contrast persona SDs) and one plain sentence.
-  A sub-group typically differs from the rest of its persona on a few columns only, which is why the
-  personas, chosen for the whole cohort, do not separate it.
+  A sub-group found so far differed from the rest of its persona on a few columns only (docs/events.md),
+  which is why the personas, chosen for the whole cohort, did not separate it.
 -#}
 
 with checks as (
@@ -89,9 +89,9 @@ described as (
         {{ english_list('leading_phrases.phrases') }} as distinguishing_features,
         case
             when checks.has_subgroup then format(
-                '{} of the {} students of "{}" ({:.0f}%) form a sub-group of their own{}. The personas keep '
-                || 'them together because they differ from the rest on a few features only; the sub-group is '
-                || 'subgroup_id 2 in persona_assignments.',
+                '{} of the {} students of "{}" ({:.0f}%) form a sub-group of their own{}. The personas, '
+                || 'chosen for the whole cohort, keep them together; the sub-group is subgroup_id 2 in '
+                || 'persona_assignments.',
                 sizes.subgroup_students, sizes.persona_students, names.persona_name,
                 100.0 * sizes.subgroup_students / sizes.persona_students,
                 coalesce(', with ' || {{ english_list('leading_phrases.phrases') }} || ' than the rest of the persona', ''))
