@@ -179,3 +179,17 @@ def test_make_score_fails_with_dbt(fitted, tmp_path):
     completed = subprocess.run(["make", "-s", "-C", str(PROJECT_DIR), "score", f"BIN={PROJECT_DIR / '.venv' / 'bin'}",
                                 f"INSTALLED={sys.executable}"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert completed.returncode != 0 and "no such file.csv" in completed.stdout + completed.stderr
+
+
+def test_a_model_stored_before_the_registry_kept_sub_groups_still_scores(fitted, tmp_path):
+    """A warehouse whose registry has no persona_model_subgroups table (models stored before sub-groups were
+    recorded) scores as before, its students without a sub-group."""
+    import duckdb
+
+    from conftest import copy_published
+
+    workdir = copy_published(fitted, tmp_path / "older")
+    with duckdb.connect(str(workdir / "warehouse.duckdb")) as connection:
+        connection.execute("drop table persona_model_subgroups")
+    run = built(score(workdir, PROJECT_DIR / "examples" / "builtin" / "students.csv", score_term_label="older"))
+    assert run.query("select count(*), count(subgroup_id) from scored_students where term = 'older'") == [(1000, 0)]

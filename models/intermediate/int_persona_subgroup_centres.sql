@@ -3,13 +3,31 @@
     stored persona model's. Personas without a sub-group have no row. -#}
 
 {%- if is_scoring_run() %}
+{%- set registry = source('persona_registry', 'persona_model_subgroups') -%}
+{%- set registry_exists = (adapter.get_relation(database=registry.database, schema=registry.schema,
+    identifier=registry.identifier) is not none) if execute else true %}
+
+{%- if registry_exists %}
 
 with stored as (
 
-    select * from {{ source('persona_registry', 'persona_model_subgroups') }}
+    select * from {{ registry }}
     where model_version = {{ sql_string(scoring_model_version()) }}
 
 )
+
+{%- else %}
+
+-- The warehouse's models were stored before the registry recorded sub-groups: no sub-groups to place in.
+with stored as (
+
+    select null::integer as persona_id, false as has_subgroup, null::double[] as major_centre,
+        null::double[] as minor_centre
+    where false
+
+)
+
+{%- endif %}
 
 {%- else %}
 

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail', tags=['scoring'],
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns', tags=['scoring'],
           pre_hook="{{ replace_current_batch(by_model_version=true) }}") }}
 {#-
   Every persona assignment ever made, kept across builds: each fitting build's records (batch 'fit', one

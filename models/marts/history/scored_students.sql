@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail', tags=['scoring'],
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns', tags=['scoring'],
           pre_hook="{{ replace_current_batch() }}") }}
 {#-
   Students scored with a stored, reviewed persona model (never a refit), one set of rows per scoring run:
