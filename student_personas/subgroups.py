@@ -28,9 +28,9 @@ saturate when both splits are nearly clean (0.98 against 0.93 is a gap of 1.25).
 
 A persona holds a sub-group when its split gap is at least `min_gap_sd` reference standard deviations (of
 the log within-side share) and at least `min_gap`, and the smaller side holds at least `min_share` of the
-persona. Measured (docs/methods.md): single personas of generated, reference-file and noise data gave gaps
-of -1.0 to 0.19; two planted patterns merged into one persona 0.33 to 1.45; late starters among steady
-students 1.15.
+persona. Measured (docs/methods.md section 3a, five seeds): single personas of generated, reference-file
+and noise data gave gaps of -4.8 to 0.41 (that 0.41 with a reference SD of 0.41, so the SD rule kept it
+out); two planted patterns merged into one persona 0.33 to 1.45; late starters among steady students 1.15.
 """
 
 from __future__ import annotations
@@ -167,8 +167,6 @@ def check_personas(samples: list[np.ndarray], column_groups: np.ndarray, restart
 
 
 def refined_centres(z: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """The two centres refined by K-Means on every student of the persona (`z`), larger side first, as the
-    persona centres are refined on every student after the sampled selection."""
-    refined = personas.fit_centroids(z, 2, centres)
-    nearer_second = ((z - refined[1]) ** 2).sum(axis=1) < ((z - refined[0]) ** 2).sum(axis=1)
-    return refined[::-1].copy() if nearer_second.mean() > 0.5 else refined
+    """The two centres refined by K-Means on every student of the persona (`z`), as the persona centres are
+    refined on every student after the sampled selection; larger side first (`personas.fit_centroids`)."""
+    return personas.fit_centroids(z, 2, centres)

@@ -193,3 +193,4 @@ def test_a_model_stored_before_the_registry_kept_sub_groups_still_scores(fitted,
         connection.execute("drop table persona_model_subgroups")
     run = built(score(workdir, PROJECT_DIR / "examples" / "builtin" / "students.csv", score_term_label="older"))
     assert run.query("select count(*), count(subgroup_id) from scored_students where term = 'older'") == [(1000, 0)]
+    assert "was stored without its sub-group check" in run.output

@@ -6,6 +6,15 @@
 {%- set registry = source('persona_registry', 'persona_model_subgroups') -%}
 {%- set registry_exists = (adapter.get_relation(database=registry.database, schema=registry.schema,
     identifier=registry.identifier) is not none) if execute else true %}
+{%- if execute -%}
+  {%- set stored_rows = run_query("select count(*) from " ~ registry ~ " where model_version = "
+      ~ sql_string(scoring_model_version())).columns[0].values()[0] if registry_exists else 0 -%}
+  {%- if stored_rows == 0 -%}
+    {{ log("student-personas scoring: model version " ~ scoring_model_version() ~ " was stored without its "
+        ~ "sub-group check (fitted before sub-groups were recorded); no scored student is placed in a "
+        ~ "sub-group. Refit to check its personas for sub-groups.", info=true) }}
+  {%- endif -%}
+{%- endif %}
 
 {%- if registry_exists %}
 

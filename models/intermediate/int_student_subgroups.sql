@@ -34,7 +34,7 @@ placed as (
             else 1
         end as subgroup_id
     from assignments
-    inner join vectors using (student_id, term)
+    left join vectors using (student_id, term)
     left join centres using (persona_id)
 
 )

@@ -31,7 +31,7 @@ named as (
         assignments.margin_to_next
     from assignments
     inner join names using (persona_id)
-    inner join subgroups using (student_id, term)
+    left join subgroups using (student_id, term)
 
 )
 

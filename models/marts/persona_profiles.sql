@@ -12,33 +12,10 @@ with assignments as (
 
 ),
 
-prepared_values as (
-
-    select * from {{ ref('int_student_prepared_values') }}
-    where is_reference
-
-),
-
-encoding as (
-
-    select * from {{ ref('int_feature_encoding') }}
-    where is_used
-
-),
-
 feature_values as (
 
-    select prepared_values.student_id, prepared_values.term, encoding.feature, encoding.source_column,
-        encoding.level, prepared_values.value
-    from prepared_values
-    inner join encoding
-        on encoding.feature_kind = 'numeric' and encoding.feature = prepared_values.feature_column
-    union all
-    select prepared_values.student_id, prepared_values.term, encoding.feature, encoding.source_column,
-        encoding.level, (prepared_values.level = encoding.level)::double as value
-    from prepared_values
-    inner join encoding
-        on encoding.feature_kind = 'one_hot' and encoding.source_column = prepared_values.feature_column
+    select student_id, term, feature, source_column, level, value from {{ ref('int_student_feature_values') }}
+    where is_reference
 
 ),
 

@@ -37,74 +37,97 @@ phrases as (
 
 ),
 
+-- The contrasts a sentence can name: at least name_min_contrast persona SDs; a categorical level only when
+-- the sub-group has more of it (its other levels then have less), re-ranked after that filter.
 contrasts as (
 
-    select * from {{ ref('persona_subgroup_profiles') }}
+    select
+        *,
+        row_number() over (
+            partition by persona_id order by abs(standardized_difference) desc, feature) as phrase_rank
+    from {{ ref('persona_subgroup_profiles') }}
     where abs(standardized_difference) >= {{ var('name_min_contrast') }}
         and (level is null or standardized_difference > 0)
 
 ),
 
+-- A numeric column's phrase by direction, a level's phrase by level; a feature without a phrase of its own
+-- (a "<column> is missing" indicator) by its name.
 phrased as (
 
     select
         contrasts.persona_id,
-        contrasts.contrast_rank,
-        case when contrasts.level is null then phrases.phrase else 'more often ' || phrases.phrase end as phrase
+        contrasts.phrase_rank,
+        case
+            when contrasts.level is not null then 'more often ' || coalesce(phrases.phrase, contrasts.feature)
+            when phrases.phrase is not null then phrases.phrase
+            else case when contrasts.standardized_difference > 0 then 'more often ' else 'less often ' end
+                || contrasts.feature
+        end as phrase
     from contrasts
-    inner join phrases
-        on phrases.source_column = contrasts.source_column
-        and (
-            (contrasts.level is null and phrases.level is null
-                and phrases.direction = case when contrasts.standardized_difference < 0 then 'below' else 'above' end)
-            or phrases.level = contrasts.level
-        )
+    left join phrases
+        on (contrasts.level is null and phrases.level is null and phrases.source_column = contrasts.feature
+            and phrases.direction = case when contrasts.standardized_difference < 0 then 'below' else 'above' end)
+        or (contrasts.level is not null and phrases.source_column = contrasts.source_column
+            and phrases.level = contrasts.level)
 
 ),
 
 leading_phrases as (
 
-    select persona_id, list(phrase order by contrast_rank) as phrases
+    select persona_id, {{ english_list('list(phrase order by phrase_rank)') }} as distinguishing_features
     from phrased
-    where contrast_rank <= 3
+    where phrase_rank <= 3
     group by persona_id
+
+),
+
+measured as (
+
+    select
+        checks.*,
+        names.persona_name,
+        sizes.persona_students,
+        case when checks.has_subgroup then sizes.subgroup_students end as subgroup_students,
+        case when checks.has_subgroup then sizes.subgroup_students / sizes.persona_students end as subgroup_share,
+        leading_phrases.distinguishing_features
+    from checks
+    inner join names using (persona_id)
+    inner join sizes using (persona_id)
+    left join leading_phrases using (persona_id)
 
 ),
 
 described as (
 
     select
-        checks.persona_id,
-        names.persona_name,
-        sizes.persona_students,
-        checks.has_subgroup,
-        case when checks.has_subgroup then sizes.subgroup_students end as subgroup_students,
-        case when checks.has_subgroup then sizes.subgroup_students / sizes.persona_students end as subgroup_share,
-        checks.students_checked,
-        checks.split_share,
-        checks.reference_split_share,
-        checks.split_gap,
-        checks.split_gap_reference_sd,
-        checks.reference_draws,
-        {{ english_list('leading_phrases.phrases') }} as distinguishing_features,
+        persona_id,
+        persona_name,
+        persona_students,
+        has_subgroup,
+        subgroup_students,
+        subgroup_share,
+        students_checked,
+        split_share,
+        reference_split_share,
+        split_gap,
+        split_gap_reference_sd,
+        reference_draws,
+        distinguishing_features,
         case
-            when checks.has_subgroup then format(
+            when has_subgroup then format(
                 '{} of the {} students of "{}" ({:.0f}%) form a sub-group of their own{}. The personas, '
                 || 'chosen for the whole cohort, keep them together; the sub-group is subgroup_id 2 in '
                 || 'persona_assignments.',
-                sizes.subgroup_students, sizes.persona_students, names.persona_name,
-                100.0 * sizes.subgroup_students / sizes.persona_students,
-                coalesce(', with ' || {{ english_list('leading_phrases.phrases') }} || ' than the rest of the persona', ''))
-            when checks.split_share is null then format(
-                '"{}" was not checked for a sub-group: it has too few students.', names.persona_name)
+                subgroup_students, persona_students, persona_name, 100.0 * subgroup_share,
+                coalesce(', with ' || distinguishing_features || ' than the rest of the persona', ''))
+            when split_share is null then format(
+                '"{}" was not checked for a sub-group: it has too few students.', persona_name)
             else format('"{}" holds no distinct sub-group: its best split in two is not much cleaner than on '
-                || 'copies with its columns shuffled.', names.persona_name)
+                || 'copies with its columns shuffled.', persona_name)
         end as description,
-        checks.check_note
-    from checks
-    inner join names using (persona_id)
-    inner join sizes using (persona_id)
-    left join leading_phrases using (persona_id)
+        check_note
+    from measured
 
 )
 

@@ -53,3 +53,13 @@ where abs(computed - expected) > 1e-12 or computed is null
 union all
 select 'auc without negatives is null', {{ auc_from_rank_sum(3, 2, 0) }}, null
 where {{ auc_from_rank_sum(3, 2, 0) }} is not null
+union all
+-- Placement between two centres: (1.5, 1.5) is nearer (2, 2) than (0, 0); (0.5, 0) nearer (0, 0); (1, 0) lies
+-- at the same distance from (0, 0) and (2, 0): a tie stays with the first centre.
+select case_name, computed::double, expected
+from (values
+    ('nearer the second centre', {{ nearer_second_centre('[1.5, 1.5]', '[0.0, 0.0]', '[2.0, 2.0]') }}, 1.0),
+    ('nearer the first centre', {{ nearer_second_centre('[0.5, 0.0]', '[0.0, 0.0]', '[2.0, 2.0]') }}, 0.0),
+    ('a tie goes to the first centre', {{ nearer_second_centre('[1.0, 0.0]', '[0.0, 0.0]', '[2.0, 0.0]') }}, 0.0)
+) as t (case_name, computed, expected)
+where computed::double <> expected or computed is null

@@ -4,6 +4,8 @@
   Every persona assignment ever made, kept across builds: each fitting build's records (batch 'fit', one
   set per model version, all terms) and each scoring run's (batch 'score-...'). Nothing is overwritten: a
   new batch or model version adds rows; only rerunning the same batch with the same model replaces its own.
+  New columns are appended to a table an earlier version built (its earlier rows null); the contract
+  still fixes every column's name and type.
 -#}
 {% if not is_scoring_run() %}
 -- depends_on: {{ ref('int_persona_model_version') }}
@@ -49,7 +51,7 @@ history as (
         current_timestamp::timestamp as recorded_at
     from assignments
     inner join names using (persona_id)
-    inner join subgroups using (student_id, term)
+    left join subgroups using (student_id, term)
 
 )
 

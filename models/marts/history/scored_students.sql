@@ -6,6 +6,8 @@
   lay outside the fitted cohort's range (scaled to the nearest end), were filled as missing or clipped, and
   whether the student already belongs to the fitted cohort. Empty after a fitting build until the first
   scoring run (make score).
+  New columns are appended to a table an earlier version built (its earlier rows null); the contract
+  still fixes every column's name and type.
 -#}
 
 with assignments as (
