@@ -1,6 +1,7 @@
 """Each persona checked for a sub-group of its own (student_personas.subgroups): a K-Means split in two of
-its students in the encoded feature space on a seeded sample, against block-shuffled reference copies, and
-for a persona that holds one, the two centres refined on all its students."""
+its students on the continuous encoded features, on a seeded sample, against block-shuffled reference
+copies, and for a persona that holds one, the two centres refined on all its students (written into the full
+feature space, 0 in the features left out)."""
 
 
 def model(dbt, session):
@@ -15,9 +16,11 @@ def model(dbt, session):
     if not keys.select(["student_id", "term"]).equals(assignments.select(["student_id", "term"])):
         raise ValueError("int_persona_subgroup_fit: features and assignments do not list the same students")
     persona_of = assignments.column("persona_id").to_numpy()
-    source_columns = [row[0] for row in dbt.ref("int_feature_encoding").filter("is_used")
-                      .order("feature_index").project("source_column").fetchall()]
-    column_groups = np.unique(source_columns, return_inverse=True)[1]
+    encoding = dbt.ref("int_feature_encoding").filter("is_used").order("feature_index") \
+        .project("source_column, feature_kind, is_discrete").fetchall()
+    checked = subgroups.continuous_columns([row[1] for row in encoding], [row[2] for row in encoding])
+    column_groups = np.unique([encoding[column][0] for column in checked], return_inverse=True)[1]
+    x_checked = x[:, checked]
     persona_ids = np.unique(persona_of)
     members = [np.flatnonzero(persona_of == persona_id) for persona_id in persona_ids]
     samples = [rows[personas.seeded_sample(rows.size, settings["selection_sample_size"], settings["random_seed"])]
@@ -25,10 +28,13 @@ def model(dbt, session):
     rules = subgroups.Rules(settings["subgroup_min_gap_sd"], settings["subgroup_min_gap"],
                             settings["subgroup_min_share"], settings["subgroup_min_students"])
     draws = settings["structure_reference_draws"]
-    warehouse.progress(f"sub-group check of {persona_ids.size} personas, {draws} reference draws each")
-    checks = warehouse.in_own_process(subgroups.check_personas, [x[rows] for rows in samples], column_groups,
-                                      settings["kmeans_restarts"], settings["random_seed"], draws, rules)
-    centres = [subgroups.refined_centres(x[rows], check.split.centres) if check.has_subgroup else None
+    warehouse.progress(f"sub-group check of {persona_ids.size} personas on {checked.size} continuous features, "
+                       f"{draws} reference draws each")
+    checks = warehouse.in_own_process(subgroups.check_personas, [x_checked[rows] for rows in samples],
+                                      column_groups, settings["kmeans_restarts"], settings["random_seed"], draws,
+                                      rules)
+    centres = [subgroups.embedded(subgroups.refined_centres(x_checked[rows], check.split.centres), checked,
+                                  x.shape[1]) if check.has_subgroup else None
                for rows, check in zip(members, checks)]
     centre_type = pa.list_(pa.float64())
     return pa.table({

@@ -144,14 +144,16 @@ def test_the_personas_page_shows_the_sub_group_from_the_warehouse(terms_build):
 
 
 def test_without_the_event_features_the_same_check_finds_no_sub_group(terms_build):
-    """The same check on the same students with the student-record features alone: the late starters'
-    persona then holds no sub-group, so the one found above comes from the events."""
+    """The same check on the same students with the (continuous) student-record features alone: the late
+    starters' persona then holds no sub-group, so the one found above comes from the events."""
     late, _ = late_and_steady(terms_build)
     with duckdb.connect(str(terms_build.database), read_only=True) as connection:
         keys, x = warehouse.feature_matrix(connection.table("int_student_feature_vectors"), reference_only=True)
-    encoding = terms_build.query("select source_column, origin from int_feature_encoding where is_used order by feature_index")
-    record_columns = [index for index, (_, origin) in enumerate(encoding) if origin != "events"]
-    assert 0 < len(record_columns) < len(encoding)
+    encoding = terms_build.query(
+        "select source_column, origin, feature_kind, is_discrete from int_feature_encoding where is_used order by feature_index")
+    checked = subgroups.continuous_columns([row[2] for row in encoding], [row[3] for row in encoding])
+    record_columns = [index for index in checked if encoding[index][1] != "events"]
+    assert 0 < len(record_columns) < len(checked)
     rows = {key: row for row, key in enumerate(zip(keys.column("student_id").to_pylist(), keys.column("term").to_pylist()))}
     placed = placements(terms_build)
     late_persona = max({placed[key] for key in late}, key=[placed[key] for key in late].count)

@@ -89,15 +89,42 @@ def test_a_correlated_unimodal_persona_holds_no_sub_group():
     assert abs(check.gap) < 0.25
 
 
-def test_a_categorical_column_unrelated_to_the_rest_is_not_a_sub_group():
-    """A persona split by the levels of one categorical column alone (the indicators move together, nothing
-    else does) is what the block-shuffled reference shows too."""
+def test_a_categorical_column_would_hide_a_sub_group_so_the_check_uses_the_continuous_features():
+    """A 25% sub-group on three of eight numeric columns, in a persona that also varies on a three-level
+    categorical column: with the column's indicators included, shuffled copies split along its levels more
+    cleanly than any real sub-group and the sub-group is missed; on the continuous features it is found."""
     rng = np.random.default_rng(5)
-    levels = rng.choice(3, size=1500, p=[0.5, 0.3, 0.2])
-    z = np.column_stack([np.clip(rng.normal(0.5, 0.05, size=(1500, 10)), 0, 1), 0.58 * np.eye(3)[levels]])
-    groups = np.array([*range(10), 10, 10, 10])
-    check = subgroups.check_persona(z, groups, RESTARTS, SEED, DRAWS)
-    assert not check.has_subgroup, check.note
+    z, member = persona_with_subgroup(1500, 0.25, 3, seed=11)
+    z = z[:, :8]
+    levels = rng.choice(3, size=z.shape[0], p=[0.5, 0.3, 0.2])
+    with_levels = np.column_stack([z, 0.58 * np.eye(3)[levels]])
+    kinds = ["numeric"] * 8 + ["one_hot"] * 3
+    columns = subgroups.continuous_columns(kinds, [False] * 8 + [True] * 3)
+    assert columns.tolist() == list(range(8))
+    blinded = subgroups.check_persona(with_levels, np.array([*range(8), 8, 8, 8]), RESTARTS, SEED, DRAWS)
+    assert not blinded.has_subgroup and blinded.gap < 0, blinded.note
+    check = subgroups.check_persona(with_levels[:, columns], np.arange(8), RESTARTS, SEED, DRAWS)
+    assert check.has_subgroup, check.note
+    assert adjusted_rand_score(member, check.split.sides) > 0.9
+
+
+def test_only_numeric_features_with_many_values_are_checked():
+    kinds = ["numeric", "numeric", "one_hot", "one_hot", "numeric"]
+    assert subgroups.continuous_columns(kinds, [False, True, True, True, False]).tolist() == [0, 4]
+    check = subgroups.check_persona(np.ones((100, 0)), np.array([], dtype=int), RESTARTS, SEED, DRAWS)
+    assert not check.has_subgroup and check.note.startswith("not checked: no continuous feature")
+
+
+def test_centres_in_the_full_feature_space_place_students_by_the_checked_features_only():
+    rng = np.random.default_rng(12)
+    centres = rng.random((2, 3))
+    columns = np.array([0, 2, 5])
+    full = subgroups.embedded(centres, columns, 7)
+    assert np.array_equal(full[:, columns], centres) and not full[:, [1, 3, 4, 6]].any()
+    x = rng.random((500, 7))
+    reduced = ((x[:, columns] - centres[1]) ** 2).sum(axis=1) < ((x[:, columns] - centres[0]) ** 2).sum(axis=1)
+    whole = np.linalg.norm(x - full[1], axis=1) < np.linalg.norm(x - full[0], axis=1)
+    assert np.array_equal(reduced, whole)
 
 
 def test_few_valued_columns_are_not_a_sub_group():

@@ -223,9 +223,9 @@ def test_personas_of_cohorts_without_planted_sub_groups_hold_none(build, request
 
 
 def test_two_planted_patterns_kept_in_one_persona_are_reported_as_its_sub_group(builtin_build):
-    """Two of the built-in cohort's personas taken as one (as a smaller k would keep them): the same check the
-    warehouse runs on every persona reports the pair as a sub-group, and places the students as the two
-    personas were."""
+    """Any two of the built-in cohort's personas taken as one (as a smaller k would keep them): the same check
+    the warehouse runs on every persona, on the same continuous features, reports every pair as a sub-group
+    and places the students as the two personas were (measured: gaps 0.36 to 1.15, ARI 0.90 to 1.00)."""
     import duckdb
 
     from student_personas import subgroups, warehouse
@@ -234,12 +234,16 @@ def test_two_planted_patterns_kept_in_one_persona_are_reported_as_its_sub_group(
         _, x = warehouse.feature_matrix(connection.table("int_student_feature_vectors"), reference_only=True)
     persona = np.array([row[0] for row in builtin_build.query(
         "select persona_id from persona_assignments order by student_id, term")])
-    sources = [row[0] for row in builtin_build.query(
-        "select source_column from int_feature_encoding where is_used order by feature_index")]
-    groups = np.unique(sources, return_inverse=True)[1]
+    encoding = builtin_build.query(
+        "select source_column, feature_kind, is_discrete from int_feature_encoding where is_used order by feature_index")
+    columns = subgroups.continuous_columns([row[1] for row in encoding], [row[2] for row in encoding])
+    groups = np.unique([encoding[column][0] for column in columns], return_inverse=True)[1]
     settings = json.loads(builtin_build.scalar("select settings from persona_models"))
     draws = builtin_build.scalar("select max(reference_draws) from persona_subgroups")
-    merged = np.isin(persona, [2, 4])
-    check = subgroups.check_persona(x[merged], groups, settings["kmeans_restarts"], settings["random_seed"], draws)
-    assert check.has_subgroup, check.note
-    assert adjusted_rand_score(persona[merged], check.split.sides) > 0.9
+    for first in range(1, 6):
+        for second in range(first + 1, 6):
+            merged = np.isin(persona, [first, second])
+            check = subgroups.check_persona(x[np.ix_(merged, columns)], groups, settings["kmeans_restarts"],
+                                            settings["random_seed"], draws)
+            assert check.has_subgroup, (first, second, check.note)
+            assert adjusted_rand_score(persona[merged], check.split.sides) > 0.85, (first, second)

@@ -116,13 +116,13 @@ described as (
         distinguishing_features,
         case
             when has_subgroup then format(
-                '{} of the {} students of "{}" ({:.0f}%) form a sub-group of their own{}. The personas, '
+                '{:,} of the {:,} students of "{}" ({:.0f}%) form a sub-group of their own{}. The personas, '
                 || 'chosen for the whole cohort, keep them together; the sub-group is subgroup_id 2 in '
                 || 'persona_assignments.',
                 subgroup_students, persona_students, persona_name, 100.0 * subgroup_share,
                 coalesce(', with ' || distinguishing_features || ' than the rest of the persona', ''))
-            when split_share is null then format(
-                '"{}" was not checked for a sub-group: it has too few students.', persona_name)
+            when split_share is null then format('"{}" was not checked for a sub-group: {}.', persona_name,
+                regexp_replace(check_note, '^not checked: ', ''))
             else format('"{}" holds no distinct sub-group: its best split in two is not much cleaner than on '
                 || 'copies with its columns shuffled.', persona_name)
         end as description,
