@@ -1,5 +1,6 @@
-# student-personas: the two commands are `make run` (build the warehouse on the built-in data)
-# and `make test` (every test). Both create .venv and install pinned requirements when needed.
+# student-personas: the two commands are `make run` (build the warehouse with the active configuration,
+# at first the built-in worked example) and `make test` (every test). Both create .venv and install the
+# pinned requirements when needed.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,17 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | md5sum | cut -c1-12)
 
 .PHONY: run test test-fast install browser bench bench-events score clean profile
-export VARS
+
+# The targets' parameters (STUDENTS, EVENTS, TERM, MODEL_VERSION, VARS, OUT, FORCE) are read only from make's
+# command line (`make score STUDENTS=new.csv`), never from the environment: every terminal sets TERM, and
+# OUT or VARS may be set for other tools. They reach the command line tool as single-quoted arguments of
+# their text as typed, never expanded by make or the shell, so $(...), backticks, ; and quotes in a value
+# are only text; and they are not exported (make would expand them to build the recipe's environment).
+PARAMETERS := STUDENTS EVENTS TERM MODEL_VERSION VARS OUT FORCE
+parameter = $(if $(filter command line,$(origin $(1))),$(value $(1)))
+argument = '$(subst ','\'',$(call parameter,$(1)))'
+option = $(if $(call parameter,$(2)),$(1) $(call argument,$(2)))
+$(foreach name,$(PARAMETERS),$(if $(filter command line,$(origin $(name))),$(eval unexport $(name))))
 
 install: $(INSTALLED)
 
@@ -17,12 +28,10 @@ $(INSTALLED): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
-# VARS: a vars file (YAML). The default builds the built-in worked example; for your own file start from
-# `make profile STUDENTS=file.csv OUT=my_vars.yml`, review it, then `make run VARS=my_vars.yml`.
-VARS ?= examples/builtin/vars.yml
-
+# Build with the active configuration (personas.yml when it exists, else the worked example), or with
+# another vars file for this build: `make run VARS=my_vars.yml`.
 run: $(INSTALLED)
-	$(BIN)/python -m student_personas.cli run --vars "$$VARS"
+	$(BIN)/python -m student_personas.cli run $(call option,--vars,VARS)
 
 # The report tests open the rendered pages in Debian's Chromium (Playwright's own browser download is
 # not used); install it when missing.
@@ -43,21 +52,20 @@ test: $(INSTALLED) browser
 test-fast: $(INSTALLED)
 	$(BIN)/python -m pytest -m "not dbt"
 
-# Start from a file: write a commented vars file (and a playbook skeleton beside it) for review.
-#   make profile STUDENTS=path/to/file.csv OUT=my_vars.yml
-export OUT
+# Start from a file: write a commented vars file (and a playbook skeleton beside it) for review, by
+# default the active configuration personas.yml; an existing file is never overwritten without FORCE=1.
+#   make profile STUDENTS=path/to/file.csv [OUT=my_vars.yml] [FORCE=1]
 profile: $(INSTALLED)
-	@test -n "$$STUDENTS" -a -n "$$OUT" || { echo "usage: make profile STUDENTS=path/to/file.csv OUT=my_vars.yml"; exit 2; }
-	$(BIN)/python -m student_personas.cli profile --students "$$STUDENTS" --out "$$OUT"
+	$(if $(call parameter,STUDENTS),,@echo "usage: make profile STUDENTS=path/to/file.csv [OUT=my_vars.yml] [FORCE=1]"; exit 2)
+	$(BIN)/python -m student_personas.cli profile $(call option,--students,STUDENTS) $(call option,--out,OUT) \
+	  $(if $(call parameter,FORCE),--force)
 
 # Score new students with the stored, reviewed persona model (no refit; the fitted cohort's tables stay):
 #   make score STUDENTS=path/to/new_students.csv [EVENTS=events.csv] [TERM=2025-spring] [MODEL_VERSION=pm-...]
-# File names reach the command as arguments, never through the shell.
-export STUDENTS EVENTS TERM MODEL_VERSION
 score: $(INSTALLED)
-	@test -n "$$STUDENTS" || { echo "usage: make score STUDENTS=path/to/new_students.csv [EVENTS=...] [TERM=...] [MODEL_VERSION=pm-...]"; exit 2; }
-	$(BIN)/python -m student_personas.cli score --students "$$STUDENTS" --vars "$$VARS" \
-	  $${EVENTS:+--events "$$EVENTS"} $${TERM:+--term "$$TERM"} --model-version "$${MODEL_VERSION:-latest}"
+	$(if $(call parameter,STUDENTS),,@echo "usage: make score STUDENTS=path/to/new_students.csv [EVENTS=...] [TERM=...] [MODEL_VERSION=pm-...] [VARS=...]"; exit 2)
+	$(BIN)/python -m student_personas.cli score $(call option,--students,STUDENTS) $(call option,--events,EVENTS) \
+	  $(call option,--term,TERM) $(call option,--model-version,MODEL_VERSION) $(call option,--vars,VARS)
 
 # Benchmarks print figures (never timed tests): the full refresh at 1k, 10k, 100k and 1M students, and
 # the warehouse against the notebook's pipeline at 30k. See docs/benchmarks.md.

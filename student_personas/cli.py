@@ -3,10 +3,12 @@
     python -m student_personas.cli run [--vars FILE] [--set name=value ...]
     python -m student_personas.cli score --students FILE [--events FILE] [--term LABEL]
                                          [--model-version pm-...] [--vars FILE]
-    python -m student_personas.cli profile --students FILE --out my_vars.yml
+    python -m student_personas.cli profile --students FILE [--out FILE] [--force]
 
-File names travel as arguments, never through a shell, so names with spaces, quotes or semicolons work
-and cannot run anything. The vars file (YAML) and the options are combined into one set of dbt vars.
+Every command reads the active configuration (``personas.yml`` in the project when it exists, else the
+worked example ``examples/builtin/vars.yml``; see student_personas.configuration) unless ``--vars`` names
+another vars file for this command, exactly as a bare ``dbt build`` does. File names travel as arguments,
+never through a shell, so names with spaces, quotes or semicolons work and cannot run anything.
 """
 
 from __future__ import annotations
@@ -19,26 +21,18 @@ from pathlib import Path
 
 import yaml
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-BUILTIN_VARS = PROJECT_DIR / "examples" / "builtin" / "vars.yml"
+from student_personas import configuration
+
+PROJECT_DIR = configuration.PROJECT_DIR
 # What a scoring run builds: the shared staging-to-assignment path (every ancestor of the scoring marts,
 # loading its learned state from the stored model) and the marts that keep every batch.
 SCORING_SELECTION = ["--select", "+tag:scoring", "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"]
 
 
-def read_vars(path: Path | None) -> dict:
-    """The vars in a YAML file ({} for none); an error naming the file when it is not a mapping."""
-    if path is None:
-        return {}
-    loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    if not isinstance(loaded, dict):
-        raise SystemExit(f"{path}: a vars file holds `name: value` lines, not {type(loaded).__name__}")
-    return loaded
-
-
 def dbt_command(arguments: list[str], variables: dict) -> list[str]:
     executable = Path(sys.executable).with_name("dbt")
-    return [str(executable), "build", *arguments, "--vars", json.dumps(variables)]
+    command = [str(executable), "build", *arguments]
+    return command + (["--vars", json.dumps(variables)] if variables else [])
 
 
 def run_dbt(arguments: list[str], variables: dict) -> int:
@@ -48,32 +42,46 @@ def run_dbt(arguments: list[str], variables: dict) -> int:
 def _set_values(pairs: list[str]) -> dict:
     values = {}
     for pair in pairs:
-        name, _, value = pair.partition("=")
-        values[name] = yaml.safe_load(value)
+        name, separator, value = pair.partition("=")
+        if not separator or not name.strip():
+            raise SystemExit(f"--set {pair!r}: give name=value")
+        values[name.strip()] = yaml.safe_load(value)
     return values
+
+
+def _configuration_file(path: Path | None) -> dict:
+    """The vars of `path`, or of the active configuration when it is None."""
+    chosen = configuration.active_file(str(path.resolve()) if path else None)
+    try:
+        return configuration.read_vars_file(chosen)
+    except configuration.ConfigurationProblem as problem:
+        raise SystemExit(f"student-personas: {problem}") from problem
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m student_personas.cli", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="build the warehouse (fit the persona model)")
-    run.add_argument("--vars", type=Path, default=BUILTIN_VARS, help="vars file (default: the built-in example)")
+    run.add_argument("--vars", type=Path, help="vars file for this build (default: the active configuration)")
     run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="one more var")
     score = commands.add_parser("score", help="score a new file with a stored persona model")
     score.add_argument("--students", type=Path, required=True)
     score.add_argument("--events", type=Path)
     score.add_argument("--term", help="the term of the scored rows when the file has no term column")
     score.add_argument("--model-version", default="latest")
-    score.add_argument("--vars", type=Path, help="vars file (output folders, thresholds); roles come from the stored model")
+    score.add_argument("--vars", type=Path, help="vars file (output folders, thresholds; default: the active "
+                                                  "configuration); roles come from the stored model")
     profile = commands.add_parser("profile", help="write a commented vars file for a new student file")
     profile.add_argument("--students", type=Path, required=True)
-    profile.add_argument("--out", type=Path, required=True)
+    profile.add_argument("--out", type=Path, default=configuration.ACTIVE_FILE,
+                         help=f"the vars file to write (default: the active configuration, {configuration.ACTIVE_FILE.name})")
+    profile.add_argument("--force", action="store_true", help="replace an existing vars file and playbook")
     arguments = parser.parse_args(argv)
 
     if arguments.command == "run":
-        return run_dbt([], {**read_vars(arguments.vars), **_set_values(arguments.set)})
+        return run_dbt([], {**_configuration_file(arguments.vars), **_set_values(arguments.set)})
     if arguments.command == "score":
-        variables = {**read_vars(arguments.vars), "score_students_path": str(arguments.students.resolve()),
+        variables = {**_configuration_file(arguments.vars), "score_students_path": str(arguments.students.resolve()),
                      "persona_model_version": arguments.model_version}
         if arguments.events:
             variables["score_events_path"] = str(arguments.events.resolve())
@@ -82,8 +90,13 @@ def main(argv: list[str] | None = None) -> int:
         return run_dbt(SCORING_SELECTION, variables)
     from student_personas import profiling
 
-    written = profiling.write_vars_file(arguments.students, arguments.out)
-    print(f"wrote {written}: review it, then `make run VARS={written}`", file=sys.stderr)
+    try:
+        written = profiling.write_vars_file(arguments.students, arguments.out, replace=arguments.force)
+    except profiling.ProfileRefused as refused:
+        print(f"student-personas profile: {refused}", file=sys.stderr)
+        return 2
+    active = written.resolve() == configuration.ACTIVE_FILE.resolve()
+    print(f"wrote {written}: review it, then `make run`" + ("" if active else f" VARS={written}"), file=sys.stderr)
     return 0
 
 

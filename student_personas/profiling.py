@@ -269,11 +269,21 @@ def write_playbook_skeleton(profile: Profile, path: Path) -> Path:
     return path
 
 
-def write_vars_file(students: Path, out: Path) -> Path:
-    """Profile `students` and write the vars file `out` and its playbook skeleton beside it."""
-    profile = profile_file(students)
+class ProfileRefused(ValueError):
+    """The vars file or its playbook exists and may hold the user's edits."""
+
+
+def write_vars_file(students: Path, out: Path, replace: bool = False) -> Path:
+    """Profile `students` and write the vars file `out` and its playbook skeleton beside it. An existing
+    file is edited work: it is replaced only with `replace`."""
     out = Path(out)
     playbook = out.with_name(f"{out.stem}_playbook.csv")
+    existing = [str(path) for path in (out, playbook) if path.exists()]
+    if existing and not replace:
+        raise ProfileRefused(f"{' and '.join(existing)} already exist{'s' if len(existing) == 1 else ''} and may hold "
+                             "your edits; nothing was written. Name another file (make profile ... OUT=new_vars.yml) "
+                             "or replace it (FORCE=1)")
+    profile = profile_file(students)
     write_playbook_skeleton(profile, playbook)
     out.write_text(render_vars(profile, playbook), encoding="utf-8")
     return out

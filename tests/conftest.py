@@ -58,6 +58,7 @@ def run_dbt(workdir: Path, command: str = "build", variables: dict | None = None
             project_dir: Path = PROJECT_DIR, base_vars: dict | None = None) -> DbtRun:
     """Run dbt in the project with the warehouse, target, logs and reports inside `workdir`. The vars are
     the built-in worked example's (base_vars, unless given) updated with `variables`."""
+    require_dbt_marker("runs dbt")
     workdir.mkdir(parents=True, exist_ok=True)
     database = workdir / "warehouse.duckdb"
     args = [DBT, *command.split(), "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
@@ -294,11 +295,40 @@ def planted_build(tmp_path_factory) -> DbtRun:
 LONGEST_FILES = ("test_safe_refresh.py", "test_scoring.py", "test_events_and_terms.py")
 
 
+def _is_build_fixture(name) -> bool:
+    return isinstance(name, str) and (name.endswith("_build") or name.endswith("_builds"))
+
+
 def pytest_collection_modifyitems(items):
-    """A test that uses a build fixture runs real dbt builds: mark it so `make test-fast` leaves it out.
-    The longest files run first (LONGEST_FILES); the rest keep their order."""
+    """A test that builds a warehouse is marked `dbt`, so `make test-fast` leaves it out: one whose fixture
+    closure (every fixture it uses, directly or through other fixtures) holds a build fixture, or whose
+    parameters name one (a test that takes its build through ``request.getfixturevalue``). Any other test
+    that builds fails (run_dbt checks the running test's marker: `_builds_only_when_marked`). The longest
+    files run first (LONGEST_FILES); the rest keep their order."""
     for item in items:
-        if any(name.endswith("_build") or name.endswith("_builds") for name in getattr(item, "fixturenames", ())):
+        closure = getattr(item, "fixturenames", ())
+        parameters = getattr(getattr(item, "callspec", None), "params", {}).values()
+        if any(_is_build_fixture(name) for name in closure) or any(_is_build_fixture(value) for value in parameters):
             item.add_marker(pytest.mark.dbt)
     rank = {name: position for position, name in enumerate(LONGEST_FILES)}
     items.sort(key=lambda item: rank.get(item.path.name, len(LONGEST_FILES)))
+
+
+_RUNNING: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def _builds_only_when_marked(request):
+    """Records the running test, so that run_dbt can refuse to build for a test that is not marked `dbt`
+    (it would slip into make test-fast, which builds nothing)."""
+    _RUNNING["item"] = request.node
+    yield
+    _RUNNING.pop("item", None)
+
+
+def require_dbt_marker(what: str) -> None:
+    """Fail the running test when it builds (`what`) without the `dbt` marker."""
+    item = _RUNNING.get("item")
+    if item is not None and item.get_closest_marker("dbt") is None:
+        pytest.fail(f"{item.nodeid} {what} but is not marked dbt: mark it (pytest.mark.dbt) or take its build "
+                    "through a *_build fixture, so make test-fast leaves it out", pytrace=False)
