@@ -9,6 +9,7 @@ import shutil
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import PROJECT_DIR, run_dbt
@@ -122,6 +123,28 @@ def test_persona_priorities_use_only_published_rates_and_follow_their_rule(built
         assert row.summary.endswith("not a prediction for any student.")
         if row.label_rate_withheld:
             assert "withheld by the small-cell rule" in row.summary and "%" not in row.summary.split(";")[-1]
+
+def test_persona_priorities_name_the_highest_tier_that_holds_students(builtin_build, small_cell_build):
+    """The highest tier is the highest one whose published count is above zero, not the highest tier that
+    exists (which said RED for built-in personas without a RED student); a withheld count may be a
+    complementary zero, so it is not read as holding students, and higher_tier_withheld says so."""
+    for run in (builtin_build, small_cell_build):
+        published = run.frame("select persona_id, tier, tier_order, n_students, is_suppressed "
+                              "from context_tier_counts_published where scope = 'persona'")
+        raw = dict(((persona, tier), n) for persona, tier, n in run.query(
+            "select persona_id, tier, n_students from context_tier_counts where scope = 'persona'"))
+        priorities = run.frame("select persona_id, highest_tier, higher_tier_withheld from persona_priorities")
+        for row in priorities.itertuples():
+            tiers = published[published.persona_id == row.persona_id]
+            holding = tiers[~tiers.is_suppressed & (pd.to_numeric(tiers.n_students, errors="coerce") > 0)]
+            expected = holding.sort_values("tier_order").tier.iloc[-1] if len(holding) else None
+            assert row.highest_tier == expected
+            top = holding.tier_order.max() if len(holding) else -1
+            assert row.higher_tier_withheld == bool((tiers.is_suppressed & (tiers.tier_order > top)).any())
+            if raw[(row.persona_id, "RED")] == 0:
+                assert row.highest_tier != "RED"
+            if row.highest_tier is not None:
+                assert raw[(row.persona_id, row.highest_tier)] > 0
 
 
 # ---- caseload files --------------------------------------------------------------------------------------------

@@ -54,12 +54,26 @@ label_context as (
 
 ),
 
-tiers as (
+published_tiers as (
 
-    select persona_id, tier, share, is_suppressed
+    select persona_id, tier, tier_order, share, is_suppressed, try_cast(n_students as bigint) as n_students
     from {{ ref('context_tier_counts_published') }}
     where scope = 'persona'
-    qualify tier_order = max(tier_order) over (partition by persona_id)
+
+),
+
+tiers as (
+
+    -- The highest tier that holds students by its published count. A withheld count may be a complementary
+    -- zero, so it says nothing; whether a higher tier's count is withheld is said instead.
+    select
+        persona_id,
+        max_by(tier, tier_order) filter (where n_students > 0) as tier,
+        max_by(share, tier_order) filter (where n_students > 0) as share,
+        coalesce(max(tier_order) filter (where is_suppressed), -1)
+            > coalesce(max(tier_order) filter (where n_students > 0), -1) as higher_tier_withheld
+    from published_tiers
+    group by persona_id
 
 ),
 
@@ -146,7 +160,8 @@ measured as (
         label_context.ci_upper as label_rate_ci_upper,
         coalesce(label_context.is_suppressed, true) as label_rate_withheld,
         tiers.tier as highest_tier,
-        tiers.share as highest_tier_share
+        tiers.share as highest_tier_share,
+        coalesce(tiers.higher_tier_withheld, false) as higher_tier_withheld
     from summary
     left join contrasts using (persona_id)
     left join persona_actions using (persona_id)
