@@ -48,3 +48,15 @@
     {%- endfor -%}
   {%- endif -%}
 {% endmacro %}
+
+
+{% macro stop_without_usable_features() %}
+  {#- post-hook on int_feature_encoding: a cohort whose columns all fail encoding (constant, one level, too
+      many levels) stops here with the reasons, in plain SQL (DuckDB's error()), before a Python model
+      would fail on an empty matrix. -#}
+  select error('student-personas: no usable feature is left to fit the personas on; every feature column was '
+      || 'excluded: ' || coalesce(string_agg(distinct source_column || ' (' || exclusion_reason || ')', '; '), 'none')
+      || '. See feature_encoding and data_quality_summary.')
+  from {{ this }}
+  having count(*) filter (where is_used) = 0
+{% endmacro %}

@@ -19,4 +19,5 @@ def model(dbt, session):
     return warehouse.selection_table(
         "nmf_rank", "rank", sweep.ranks,
         {"training_error": sweep.training_error, "heldout_mse": sweep.heldout_mse, "heldout_mse_se": sweep.heldout_se},
-        result.choice, sweep.rule + "; the smallest rank within one reference SD of it", sample.size, "heldout_mse")
+        result.choice, sweep.rule if sweep.direct else sweep.rule + "; the smallest rank within one reference SD of it",
+        sample.size, "heldout_mse")

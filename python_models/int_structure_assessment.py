@@ -41,6 +41,8 @@ def model(dbt, session):
         method_ari={row["method"]: row["ari_with_personas"] for row in methods},
         rank_edge=rank_row["range_edge"],
         k_edge=k_row["range_edge"],
+        # No held-out error: too few features for a factor model (factors.direct_note is the rule).
+        factor_model_note=rank_row["rule"] if rank_row["value"] is None else None,
     )
     rules = structure.Rules(
         min_excess_sd=settings["structure_min_excess_sd"], moderate_excess=settings["structure_moderate_excess"],
@@ -56,10 +58,10 @@ def model(dbt, session):
         "silhouette_reference_mean": [evidence.silhouette_reference_mean],
         "silhouette_reference_sd": [evidence.silhouette_reference_sd],
         "silhouette_excess_sd": [result.silhouette_excess_sd],
-        "heldout_mse": [evidence.heldout_mse],
-        "heldout_reference_mean": [evidence.heldout_reference_mean],
-        "heldout_reference_sd": [evidence.heldout_reference_sd],
-        "heldout_excess_sd": [result.heldout_excess_sd],
+        "heldout_mse": pa.array([evidence.heldout_mse], pa.float64()),
+        "heldout_reference_mean": pa.array([evidence.heldout_reference_mean], pa.float64()),
+        "heldout_reference_sd": pa.array([evidence.heldout_reference_sd], pa.float64()),
+        "heldout_excess_sd": pa.array([result.heldout_excess_sd], pa.float64(), from_pandas=True),
         "personas_above_reference": pa.array([result.personas_above_reference], pa.int32()),
         "stability_bar": [evidence.stability_bar],
         "methods_agreeing": pa.array([result.methods_agreeing], pa.int32()),

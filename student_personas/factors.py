@@ -78,11 +78,27 @@ class RankSweep:
     heldout_se: np.ndarray  # standard error of that mean over folds
     chosen_rank: int
     rule: str
+    direct: bool = False  # too few features for any rank of the sweep: the features are the factors
+
+
+def direct_note(n_features: int) -> str:
+    """What a build with too few features for a factor model does instead, in plain words."""
+    return (f"Only {n_features} encoded feature{'' if n_features == 1 else 's'}, fewer than any number of factors "
+            f"tried: no factor model is fitted, and the personas are K-Means groups of the encoded features "
+            f"themselves (each factor is one feature)")
 
 
 def fit_nmf_components(x: np.ndarray, rank: int, seed: int, max_iter: int = 800) -> np.ndarray:
     """Fit NMF (NNDSVDa start, coordinate descent) and return H: `rank` unit-norm factor loading rows,
-    ordered by the share of the reconstruction each factor carries (largest first)."""
+    ordered by the share of the reconstruction each factor carries (largest first).
+
+    A rank of at least the number of features reduces nothing: then each factor is one feature (identity
+    loadings, largest sum of squares first), so a file with one to three feature columns gets personas
+    from K-Means on its encoded features directly, through the same scoring (the exact non-negative
+    projection onto identity loadings is the row itself)."""
+    if rank >= x.shape[1]:
+        order = np.argsort(-(x ** 2).sum(axis=0), kind="stable")
+        return np.eye(x.shape[1])[order]
     model, w = _fit_nmf(x, rank, seed, max_iter)
     h = model.components_
     norms = np.linalg.norm(h, axis=1)
@@ -253,7 +269,9 @@ def sweep_ranks(x: np.ndarray, ranks, n_folds: int, seed: int) -> RankSweep:
     16 of 16 seeded samples (3 or 5 folds); with 3,000 rows some samples chose rank 3."""
     ranks = np.array([r for r in ranks if r < x.shape[1]], dtype=int)
     if ranks.size == 0:
-        raise ValueError(f"no rank in the sweep is below the number of features ({x.shape[1]})")
+        return RankSweep(ranks=np.array([x.shape[1]]), training_error=np.array([0.0]),
+                         heldout_mse=np.array([np.nan]), heldout_se=np.array([np.nan]), chosen_rank=x.shape[1],
+                         rule=direct_note(x.shape[1]), direct=True)
     training, means, errors = [], [], []
     for rank in ranks:
         training.append(_fit_nmf(x, int(rank), seed, max_iter=200)[0].reconstruction_err_ / x.shape[0])
@@ -284,7 +302,14 @@ def match_components(nmf_loadings: np.ndarray, svd_loadings: np.ndarray) -> tupl
 
 
 def svd_components(x: np.ndarray, rank: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """TruncatedSVD loadings (rank × features) and explained variance ratios at the given rank."""
+    """TruncatedSVD loadings (rank × features) and explained variance ratios at the given rank (an exact SVD,
+    uncentred as TruncatedSVD's, when the rank is the number of features: TruncatedSVD needs fewer)."""
+    if rank >= x.shape[1]:
+        _, _, vt = np.linalg.svd(x, full_matrices=False)
+        components = vt[:rank]
+        total = np.var(x, axis=0).sum()
+        explained = np.var(x @ components.T, axis=0) / total if total > 0 else np.zeros(rank)
+        return components, explained
     svd = TruncatedSVD(n_components=rank, algorithm="randomized", n_iter=7, random_state=seed)
     svd.fit(x)
     return svd.components_, svd.explained_variance_ratio_

@@ -98,12 +98,14 @@ def nearest_centroids(scores: np.ndarray, centroids: np.ndarray) -> tuple[np.nda
         - 2.0 * scores @ centroids.T
         + (centroids**2).sum(axis=1)[None, :]
     )
-    distances = np.sqrt(np.maximum(squared, 0.0))
-    order = np.argsort(distances, axis=1, kind="stable")
-    rows = np.arange(scores.shape[0])
+    order = np.argsort(squared, axis=1, kind="stable")
     nearest = order[:, 0]
-    margin = distances[rows, order[:, 1]] - distances[rows, nearest] if centroids.shape[0] > 1 else np.zeros(rows.size)
-    return nearest, distances[rows, nearest], margin
+    # The expansion ranks the centres; the two distances reported are computed directly, since the expansion
+    # cancels to rounding noise (about 1e-8 after the square root) for a student at a centre.
+    distance = np.linalg.norm(scores - centroids[nearest], axis=1)
+    if centroids.shape[0] == 1:
+        return nearest, distance, np.zeros(scores.shape[0])
+    return nearest, distance, np.linalg.norm(scores - centroids[order[:, 1]], axis=1) - distance
 
 
 def canonical_order(centroids: np.ndarray, labels: np.ndarray) -> np.ndarray:

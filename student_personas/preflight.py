@@ -134,6 +134,30 @@ def role_conflicts(config: dict) -> list[str]:
     return problems
 
 
+def feature_column_problems(config: dict, header: list[str], label_sources: list[str]) -> list[str]:
+    """A file whose roles leave no column to fit the personas on: one message saying which roles took the
+    columns (event features and derived features count as features)."""
+    if config.get("derived_features") or config.get("events_path") or config.get("score_students_path"):
+        return []
+    taken: dict[str, str] = {}
+    for var in ("id_column", "term_column", "label_column", "protected_columns", "excluded_columns"):
+        for column in _as_list(config.get(var)):
+            taken.setdefault(str(column), var)
+    for column in label_sources:
+        taken.setdefault(column, "label_expression")
+    listed = config.get("feature_columns")
+    left = [c for c in header if c not in taken and (listed is None or c in listed)]
+    if left:
+        return []
+    by_role: dict[str, list[str]] = {}
+    for column in header:
+        by_role.setdefault(taken.get(column, "not listed in feature_columns"), []).append(column)
+    roles = "; ".join(f"{var}: {', '.join(columns)}" for var, columns in by_role.items())
+    return [f"no feature column is left to fit the personas on: all {len(header)} columns of the file have another "
+            f"role ({roles}). Declare fewer protected or excluded columns, list feature columns, or add "
+            "derived_features or an event log (events_path)"]
+
+
 def expression_columns(expression: str) -> list[str] | None:
     """The column names an SQL expression reads, from DuckDB's own parser; None when it is not a single
     expression over columns (it does not parse, holds several statements or a subquery)."""
@@ -542,6 +566,8 @@ def prepare(config: dict, given: set[str], project_dir: Path, workdir: Path, sto
             _check_terms(config, scan, problems)
         else:
             label_sources = []
+        if not scoring:
+            problems.extend(feature_column_problems(config, header, label_sources))
         _check_ids(config, scan, problems, notices)
         _check_thousands(config, scan, header, decimal_comma, notices)
         _check_derived(config, header, event_feature_names(config), scan, problems)

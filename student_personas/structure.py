@@ -125,6 +125,8 @@ def heldout_reference(x: np.ndarray, rank: int, n_folds: int, seed: int, draws: 
 def choose_rank(x: np.ndarray, ranks, n_folds: int, seed: int, draws: int) -> RankChoice:
     """The rank sweep (lowest held-out error) with its reference comparison and the flat-curve rule."""
     sweep = factors.sweep_ranks(x, ranks, n_folds, seed)
+    if sweep.direct:
+        return RankChoice(sweep, Choice(sweep.chosen_rank, sweep.chosen_rank, {}, None, sweep.rule))
     choice = _choose(sweep.ranks, sweep.heldout_mse, sweep.chosen_rank,
                      lambda rank: heldout_reference(x, rank, n_folds, seed, draws), False, "rank", "held-out error")
     return RankChoice(sweep, choice)
@@ -238,6 +240,12 @@ class Evidence:
     method_ari: dict  # other clusterer -> ARI against the personas
     rank_edge: str | None = None
     k_edge: str | None = None
+    factor_model_note: str | None = None  # set when too few features for a factor model (factors.direct_note)
+
+    @property
+    def heldout_measured(self) -> bool:
+        return self.heldout_mse is not None and bool(np.isfinite(self.heldout_mse)) \
+            and self.heldout_reference_mean is not None and self.heldout_reference_sd is not None
 
 
 @dataclass(frozen=True)
@@ -317,7 +325,8 @@ def assess(evidence: Evidence, rules: Rules = Rules()) -> Assessment:
     """
     e, reasons = evidence, []
     silhouette_sd = _in_sd(e.silhouette - e.silhouette_reference_mean, e.silhouette_reference_sd)
-    heldout_sd = _in_sd(e.heldout_reference_mean - e.heldout_mse, e.heldout_reference_sd)
+    heldout_sd = (_in_sd(e.heldout_reference_mean - e.heldout_mse, e.heldout_reference_sd) if e.heldout_measured
+                  else float("nan"))
     excess = e.silhouette - e.silhouette_reference_mean
     above = int(np.sum(np.asarray(e.persona_jaccard) > e.stability_bar))
     agreeing = [method for method, ari in e.method_ari.items() if ari >= rules.agreement_ari]
@@ -328,8 +337,11 @@ def assess(evidence: Evidence, rules: Rules = Rules()) -> Assessment:
 
     reasons.append(f"silhouette {e.silhouette:.3f} against {e.silhouette_reference_mean:.3f} ± "
                    f"{e.silhouette_reference_sd:.3f} on shuffled data ({silhouette_sd:+.1f} SD)")
-    reasons.append(f"held-out error {e.heldout_mse:.4g} against {e.heldout_reference_mean:.4g} ± "
-                   f"{e.heldout_reference_sd:.2g} on shuffled data ({heldout_sd:+.1f} SD)")
+    if e.heldout_measured:
+        reasons.append(f"held-out error {e.heldout_mse:.4g} against {e.heldout_reference_mean:.4g} ± "
+                       f"{e.heldout_reference_sd:.2g} on shuffled data ({heldout_sd:+.1f} SD)")
+    else:
+        reasons.append(e.factor_model_note or "no factor model, so no held-out error")
     reasons.append(f"{above} of {_plural(len(e.persona_jaccard), 'persona')} reappear in refits more reliably than "
                    f"clusters of shuffled data (bootstrap Jaccard above {e.stability_bar:.2f})")
     reasons.append(f"{len(agreeing)} of {len(e.method_ari)} other clusterers agree (ARI >= {rules.agreement_ari:g})")
@@ -371,10 +383,11 @@ def _sentence(verdict, e: Evidence, rules: Rules, excess, above, agreeing, top, 
     reference = (f"{e.silhouette:.2f} against {e.silhouette_reference_mean:.2f} on the same data with every "
                  f"column shuffled")
     if verdict == "none":
+        filled = (", and no column can be filled in from the others any better than in shuffled data"
+                  if e.heldout_measured else "")
         text = (f"No group structure was found. The {k} personas are no better separated than the groups the same "
-                f"method finds in data with no structure at all (silhouette {reference}), and no column can be "
-                f"filled in from the others any better than in shuffled data. The personas are arbitrary slices of the "
-                f"data: do not use them to sort, label or treat students differently.")
+                f"method finds in data with no structure at all (silhouette {reference}){filled}. The personas are "
+                f"arbitrary slices of the data: do not use them to sort, label or treat students differently.")
     elif verdict == "weak":
         if silhouette_sd < rules.min_excess_sd:
             why = (f"the columns are related, but the students form a continuum rather than groups (silhouette "
@@ -414,4 +427,6 @@ def _sentence(verdict, e: Evidence, rules: Rules, excess, above, agreeing, top, 
         text += (f" What separates them is mostly {top} alone (persona membership explains {top_eta:.0%} of its "
                  f"variance); a split on one column is kept when columns are shuffled, so it is not counted as "
                  f"structure here: read the personas as ranges of {top}.")
+    if e.factor_model_note:
+        text = f"{e.factor_model_note}. {text}"
     return text

@@ -170,7 +170,7 @@ def selection_table(stage: str, parameter_name: str, values, metrics: dict[str, 
             rows["parameter_name"].append(parameter_name)
             rows["parameter_value"].append(value)
             rows["metric"].append(metric)
-            rows["value"].append(float(series[index]))
+            rows["value"].append(float(series[index]) if np.isfinite(series[index]) else None)
             rows["is_chosen"].append(value == choice.chosen)
             rows["is_best"].append(value == choice.best)
             rows["rule"].append(rule)
@@ -196,7 +196,7 @@ def require_students(n_students: int, minimum: int, purpose: str) -> None:
             f"{n_students}. Check student_rejects and data_quality_summary for rejected rows.")
 
 
-def require_features(n_features: int, minimum: int = 2) -> None:
+def require_features(n_features: int, minimum: int = 1) -> None:
     """Fail with a clear message when too few feature columns survive encoding."""
     if n_features < minimum:
         raise ValueError(

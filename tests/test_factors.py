@@ -26,11 +26,24 @@ def test_heldout_error_finds_the_planted_rank_while_training_error_keeps_falling
     assert "lowest mean" in sweep.rule and "held-out" in sweep.rule
 
 
-def test_sweep_skips_ranks_not_below_the_feature_count_and_errors_when_none_remain():
+def test_sweep_skips_ranks_not_below_the_feature_count_and_uses_the_features_when_none_remain():
     x = planted_low_rank(n_features=5)
     assert factors.sweep_ranks(x, range(2, 9), n_folds=3, seed=0).ranks.tolist() == [2, 3, 4]
-    with pytest.raises(ValueError, match="below the number of features"):
-        factors.sweep_ranks(x, [5, 6], n_folds=3, seed=0)
+    direct = factors.sweep_ranks(x, [5, 6], n_folds=3, seed=0)
+    assert direct.direct and direct.chosen_rank == 5 and direct.ranks.tolist() == [5]
+    assert np.isnan(direct.heldout_mse).all() and direct.rule.startswith("Only 5 encoded features")
+
+
+def test_a_rank_of_every_feature_makes_each_factor_one_feature_and_the_scores_the_features():
+    x = planted_low_rank(n_rows=50, n_features=3)
+    x[:, 1] *= 3  # the largest sum of squares comes first
+    components = factors.fit_nmf_components(x, 3, seed=0)
+    assert sorted(map(tuple, components)) == sorted(map(tuple, np.eye(3)))
+    assert components[0].tolist() == [0.0, 1.0, 0.0]
+    np.testing.assert_allclose(factors.factor_scores(x, components), x[:, np.argmax(components, axis=1)], atol=1e-12)
+    loadings, explained = factors.svd_components(x, 3, seed=0)
+    assert loadings.shape == (3, 3) and explained.shape == (3,) and np.all(np.diff(explained) <= 1e-12)
+    np.testing.assert_allclose(np.abs(loadings @ loadings.T), np.eye(3), atol=1e-9)
 
 
 def test_masked_nmf_only_fits_visible_entries():

@@ -153,3 +153,37 @@ def test_make_profile_finds_a_composite_id_a_three_class_label_and_coded_categor
     assert "gender" in lms.protected and lms.id_columns is None
     events = profiling.profile_file(shapes_dir / "events_as_students.csv")
     assert any("event log" in notice for notice in events.notices)
+
+
+ENROLMENT_ROLES = {
+    "id_column": ["code_module", "code_presentation", "id_student"], "label_column": "final_result",
+    "label_positive_values": ["Withdrawn"], "label_negative_values": ["Pass", "Fail", "Distinction"],
+    "label_name": "withdrawal",
+    "protected_columns": ["gender", "region", "highest_education", "imd_band", "age_band", "disability"]}
+
+
+def test_a_file_with_two_feature_columns_gets_personas_on_its_features_directly(shapes_dir, tmp_path):
+    """An enrolment file whose composite id, label and six protected columns leave two feature columns: no
+    rank of the sweep is below the number of features, so the personas are K-Means groups of the encoded
+    features themselves (each factor one feature), said so in model_selection and on the personas page."""
+    from test_reports import PageReader
+
+    run = built(run_dbt(tmp_path / "wh", base_vars={}, variables={
+        "students_path": str(shapes_dir / "enrolment.csv"), **ENROLMENT_ROLES}))
+    features = [row[0] for row in run.query("select feature from feature_encoding where is_used order by feature_index")]
+    assert sorted(features) == ["num_of_prev_attempts", "studied_credits"]
+    rank, rule, heldout = run.query("select parameter_value, rule, value from model_selection "
+                                    "where stage = 'nmf_rank' and metric = 'heldout_mse' and is_chosen")[0]
+    assert rank == 2 and heldout is None and rule.startswith("Only 2 encoded features")
+    loadings = run.query("select factor_id, feature, loading from factor_loadings order by factor_id, feature")
+    assert sorted(loading for _, _, loading in loadings) == pytest.approx([0, 0, 1, 1])
+    mismatched = run.scalar(
+        "select count(*) from student_factors sf join student_features f using (student_id, term) "
+        "join factor_loadings l on l.feature = f.feature and l.loading = 1 "
+        "where abs(case l.factor_id when 1 then sf.factor_1 else sf.factor_2 end - f.value) > 1e-9")
+    assert mismatched == 0
+    assert run.scalar("select count(*) from persona_summary") >= 2
+    sentence = run.scalar("select sentence from structure_assessment")
+    assert sentence.startswith("Only 2 encoded features") and "K-Means groups of the encoded features" in sentence
+    page = PageReader((run.database.parent / "reports" / "personas.html").read_text(encoding="utf-8"))
+    assert "K-Means groups of the encoded features themselves" in page.text

@@ -110,6 +110,21 @@ def test_composite_id_resolves_it(files, tmp_path):
     assert plan.facts["mode"] == "fit"
 
 
+def test_a_file_whose_roles_take_every_column_stops_with_one_message(files, tmp_path):
+    found = problems_of(config(
+        students_path=str(files / "enrolment.csv"), id_column=["code_module", "code_presentation", "id_student"],
+        label_column="final_result", label_positive_values=["Withdrawn"],
+        label_negative_values=["Pass", "Fail", "Distinction"],
+        protected_columns=["gender", "region", "highest_education", "imd_band", "age_band", "disability"],
+        excluded_columns=["num_of_prev_attempts", "studied_credits"]), tmp_path)
+    assert found == [
+        "no feature column is left to fit the personas on: all 12 columns of the file have another role (id_column: "
+        "code_module, code_presentation, id_student; protected_columns: gender, region, highest_education, imd_band, "
+        "age_band, disability; excluded_columns: num_of_prev_attempts, studied_credits; label_column: final_result). "
+        "Declare fewer protected or excluded columns, list feature columns, or add derived_features or an event log "
+        "(events_path)"]
+
+
 def test_an_event_log_given_as_the_student_file_points_to_events_path(files, tmp_path):
     found = problems_of(config(students_path=str(files / "events_as_students.csv"), id_column="id_student"), tmp_path)
     assert any("looks like an event log" in p and "Pass it as events_path" in p for p in found)

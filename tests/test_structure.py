@@ -119,6 +119,17 @@ def test_verdict_rules(changes, verdict):
     assert result.sentence and all(isinstance(reason, str) for reason in result.reasons)
 
 
+def test_without_a_factor_model_the_verdict_rests_on_the_groups_and_the_sentence_says_so():
+    note = "Only 2 encoded features, fewer than any number of factors tried: no factor model is fitted"
+    direct = dict(heldout_mse=None, heldout_reference_mean=None, heldout_reference_sd=None, factor_model_note=note)
+    clear = structure.assess(evidence(**direct))
+    assert clear.verdict == "clear" and clear.sentence.startswith(note + ". The 4 personas are clearly separated")
+    assert note in clear.reasons and not any("held-out error" in reason for reason in clear.reasons)
+    # A continuum cannot be told apart from no structure without the held-out error: none, not weak.
+    flat = structure.assess(evidence(silhouette=0.26, silhouette_reference_sd=0.02, **direct))
+    assert flat.verdict == "none" and "filled in from the others" not in flat.sentence
+
+
 def test_the_sentence_says_what_to_do_with_soft_or_arbitrary_personas():
     none = structure.assess(evidence(silhouette=0.26, silhouette_reference_sd=0.02, heldout_mse=0.0795))
     assert "No group structure" in none.sentence and "do not use them to sort" in none.sentence

@@ -1,3 +1,4 @@
+{{ config(post_hook="{{ stop_without_usable_features() }}") }}
 {#-
   What the encoding learned on the reference cohort's prepared values (or, when scoring, the stored
   persona model's encoding): min and max of every numeric feature for min-max scaling, the levels of every
