@@ -37,6 +37,6 @@ def model(dbt, session):
         raw["label_signal_audit"] = session.sql(f'select * from {schema}."label_signal_audit"')
     findings = disclosure_audit.audit(published, raw, settings["min_cell_size"])
     rows = [finding.as_row() for finding in findings]
-    return pa.table({"finding": [row["finding"] for row in rows], "cell": [row["cell"] for row in rows],
-                     "detail": [row["detail"] for row in rows]},
-                    schema=pa.schema([("finding", pa.string()), ("cell", pa.string()), ("detail", pa.string())]))
+    columns = ("finding", "cell", "detail", "what_to_do")
+    return pa.table({name: [row[name] for row in rows] for name in columns},
+                    schema=pa.schema([(name, pa.string()) for name in columns]))

@@ -43,10 +43,10 @@ where summary.check_name = 'rejected_by_check'
 order by n_rows desc, positions.column_position, summary.detail
 
 -- name: missing_values
--- Empty or missing-token cells per input column, counted on all input rows.
--- A protected column's missing values are its "(not recorded)" group: published, so maybe 'suppressed'.
+-- Empty or missing-token cells per input column, counted on all input rows; a protected column's in the
+-- fitted cohort (its "(not recorded)" group: published, so maybe 'suppressed').
 select summary.column_name, positions.role, summary.count as n_missing, summary.count <> '0' as has_missing,
-    summary.rate
+    summary.rate, summary.detail like '%fitted cohort%' as in_cohort
 from {{ ref('data_quality_summary_published') }} as summary
 inner join {{ query('column_positions') }} as positions using (column_name)
 where summary.check_name = 'missing_values'

@@ -35,6 +35,15 @@ NOT_RECORDED = "(not recorded)"
 CONFUSION = ("tp", "fp", "fn", "tn")
 
 
+# What a finding means and what to do: suppression and the audit read one system of cells
+# (disclosure_cells), so on any input a finding is a bug in the suppression, never the data's fault.
+WHAT_TO_DO = (
+    "Nothing was published (the last good build stays). This is a bug in small-cell suppression "
+    "(models/marts/disclosure/disclosure_cells.sql and the *_published view of the table named in the cell): "
+    "the published tables do not withhold what the audit can read or work out. Report it with this row; "
+    "raising min_cell_size does not help.")
+
+
 @dataclass(frozen=True)
 class Finding:
     kind: str
@@ -42,7 +51,7 @@ class Finding:
     detail: str
 
     def as_row(self) -> dict:
-        return {"finding": self.kind, "cell": self.cell, "detail": self.detail}
+        return {"finding": self.kind, "cell": self.cell, "detail": self.detail, "what_to_do": WHAT_TO_DO}
 
 
 @dataclass
@@ -163,8 +172,10 @@ def audit(published: Mapping[str, object], raw: Mapping[str, object], min_cell_s
     _tiers(system, get("context_tier_counts"), raw_rows("context_tier_counts"), sizes)
     _parity(system, get("fairness_flag_parity"), raw_rows("fairness_flag_parity"))
     _label_audit(system, get("label_signal_audit"), raw_rows("label_signal_audit"))
-    protected = {row["column_name"] for row in raw_rows("int_column_roles") if row["role"] == "protected"}
-    _quality(system, get("data_quality_summary"), raw_rows("data_quality_summary"), protected)
+    roles = raw_rows("int_column_roles")
+    sensitive = {"protected": {row["column_name"] for row in roles if row["role"] == "protected"},
+                 "any": {row["column_name"] for row in roles if row["role"] in ("protected", "label", "label_source")}}
+    _quality(system, get("data_quality_summary"), raw_rows("data_quality_summary"), sensitive)
     _association(system, get("fairness_association"), get("fairness_composition"), sizes)
     system.solve()
     return system.findings
@@ -323,32 +334,32 @@ def _label_audit(system: ReaderSystem, rows, raw_rows) -> None:
                        "precision")
 
 
-def _quality(system: ReaderSystem, rows, raw_rows, protected: set[str]) -> None:
+QUALITY_CHECKS_BY_COLUMN = ("rejected_by_check", "range_violation")
+
+
+def _quality(system: ReaderSystem, rows, raw_rows, sensitive: dict[str, set[str]]) -> None:
+    """The data-quality counts by label or protected group: the label's prevalence (the cohort's positives),
+    a protected column's missing values in the fitted cohort (its "(not recorded)" group: the published
+    count must be that group's, whatever the table says), and rows rejected by a check of a label or
+    protected column (no relation to any other count: a row can fail several checks)."""
     truth = {(row["check_name"], row["column_name"], row["detail"]): row for row in raw_rows}
-    input_rows = next((row["count"] for row in raw_rows if row["check_name"] == "input_rows"), None)
     for row in rows:
-        raw_row = truth[(row["check_name"], row["column_name"], row["detail"])]
         where = f"data_quality_summary/{row['check_name']}/{row['column_name']}"
         if row["check_name"] == "label_prevalence":
+            raw_row = truth[(row["check_name"], row["column_name"], row["detail"])]
             system.show(("positives",), row["count"], raw_row["count"], "data_quality_summary")
             system.show(("cohort",), row["denominator"], raw_row["denominator"], "data_quality_summary")
-        elif row["check_name"] == "missing_values" and row["column_name"] in protected:
-            # Missing values of a protected column (every input row) are its "(not recorded)" group in the
-            # fitted cohort plus the other input rows without a value, which are at most all other rows
-            # (input rows minus the cohort: both published).
-            attribute = row["column_name"]
-            system.show(("missing", attribute), row["count"], raw_row["count"], "data_quality_summary")
-            other_rows = input_rows - system.published[("cohort",)]
-            system.public.add(("other rows",))
-            system.show(("other rows",), other_rows, other_rows, "data_quality_summary")
-            not_recorded = system.truth.get(("group", attribute, NOT_RECORDED), 0)
-            system.know(("missing in other rows", attribute), raw_row["count"] - not_recorded)
-            system.know(("recorded in other rows", attribute), other_rows - (raw_row["count"] - not_recorded))
-            members = [("missing in other rows", attribute)]
-            if ("group", attribute, NOT_RECORDED) in system.truth:
-                members.append(("group", attribute, NOT_RECORDED))
-            system.relate(("missing", attribute), members)
-            system.relate(("other rows",), [("missing in other rows", attribute), ("recorded in other rows", attribute)])
+        elif row["check_name"] == "missing_values" and row["column_name"] in sensitive.get("protected", set()):
+            group = ("group", row["column_name"], NOT_RECORDED)
+            system.show(group, row["count"], system.truth.get(group, 0), "data_quality_summary")
+            if row["denominator"] != system.truth.get(("cohort",)):
+                system.findings.append(Finding(
+                    "inconsistent", where, "a protected column's missing values must be counted in the fitted "
+                    "cohort (its '(not recorded)' group), not over other rows"))
+        elif row["check_name"] in QUALITY_CHECKS_BY_COLUMN and row["column_name"] in sensitive.get("any", set()):
+            raw_row = truth[(row["check_name"], row["column_name"], row["detail"])]
+            system.show(("quality", row["check_name"], row["column_name"], row["detail"]), row["count"],
+                        raw_row["count"], "data_quality_summary")
         else:
             continue
         for column in ("rate", "ci_lower", "ci_upper"):

@@ -218,8 +218,10 @@ def dropout_build(tmp_path_factory, shapes_dir) -> DbtRun:
 def small_cell_students(path: Path) -> Path:
     """A generated cohort full of small cells: 1,000 built-in-shaped students whose label has only 5
     positives, with a protected attribute Pathway of rare groups (1, 3, 7 and 12 students), 4 Nonbinary
-    students and 2 with no recorded ethnicity."""
+    students and 2 with no recorded ethnicity; and 3 more rows that are rejected (GPA 9.9 twice, one of
+    them without an ethnicity, and one without a label value), as most real files have a few bad rows."""
     import numpy as np
+    import pyarrow as pa
     import pyarrow.csv as pa_csv
 
     from student_personas import synthetic
@@ -242,6 +244,13 @@ def small_cell_students(path: Path) -> Path:
              .set_column(table.schema.get_field_index("Gender"), "Gender", [gender.tolist()])
              .set_column(table.schema.get_field_index("Ethnicity"), "Ethnicity", [ethnicity.tolist()])
              .append_column("Pathway", [pathway.tolist()]))
+    bad = table.slice(0, 3).to_pylist()
+    for position, row in enumerate(bad):
+        row["Student_ID"] = 90001 + position
+    bad[0]["GPA"] = bad[1]["GPA"] = 9.9
+    bad[1]["Ethnicity"] = ""
+    bad[2]["Dropout_Risk"] = None
+    table = pa.concat_tables([table, pa.Table.from_pylist(bad, schema=table.schema)])
     pa_csv.write_csv(table, path)
     return path
 
@@ -256,6 +265,27 @@ def small_cell_build(tmp_path_factory) -> DbtRun:
             "students_path": str(students), "protected_columns": [*BUILTIN_VARS["protected_columns"], "Pathway"]}))
 
     return shared_build(tmp_path_factory, "small_cells", make)
+
+
+def reference_with_bad_gpa(path: Path) -> Path:
+    """The reference file with GPA 9.9 (outside its range rule [0, 4]) on three rows: three rejected rows."""
+    import csv
+
+    with open(require_real_csv(), encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    gpa = rows[0].index("GPA")
+    for row in rows[100:301:100]:
+        row[gpa] = "9.9"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="session")
+def bad_gpa_build(tmp_path_factory) -> DbtRun:
+    """One full build of the reference file with three rows of GPA 9.9, with the worked example's roles."""
+    return shared_build(tmp_path_factory, "bad_gpa", lambda folder: built(run_dbt(
+        folder / "wh", variables={"students_path": str(reference_with_bad_gpa(folder / "students.csv"))})))
 
 
 # The generated file with known truth that the structure checks are measured on (student_personas.planted):

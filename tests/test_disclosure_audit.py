@@ -15,7 +15,7 @@ PUBLISHED_TABLES = ["persona_summary", "persona_outcome_context", "fairness_comp
                     "context_tier_counts", "label_signal_audit", "data_quality_summary", "fairness_association"]
 RAW_TABLES = ["persona_outcome_context", "fairness_composition", "fairness_flag_parity", "context_tier_counts",
               "data_quality_summary", "int_column_roles"]
-BUILDS = ["builtin_build", "real_build", "small_cell_build"]
+BUILDS = ["builtin_build", "real_build", "small_cell_build", "bad_gpa_build"]
 
 
 def exported(run) -> dict:
@@ -66,6 +66,51 @@ def test_the_small_cell_cohort_is_a_hard_case(small_cell_build):
     # The missing-values table: Ethnicity's 2 missing cells are its "(not recorded)" group, withheld.
     row = next(row for row in re.findall(r"<tr\b.*?</tr>", page, re.S) if ">Ethnicity<" in row and "protected" in row)
     assert "suppressed" in row and not re.search(r">\s*2\s*<", row)
+
+
+def test_a_few_rejected_rows_build_and_publish_and_the_data_quality_page_withholds_what_it_must(
+        bad_gpa_build, small_cell_build):
+    """Rejected rows relate to no protected group in what is published: a protected column's missing values are
+    counted in the fitted cohort (its "(not recorded)" group), and rows rejected by a check of the label (or a
+    protected column) are a small count by label, withheld; the rejected-row total itself is published."""
+    for run, rejected in ((bad_gpa_build, 3), (small_cell_build, 3)):
+        assert run.scalar("select count(*) from student_rejects") == rejected
+        assert "student-personas: published" in run.output
+        published = {(check, column): count for check, column, count in run.query(
+            "select check_name, column_name, count from data_quality_summary_published")}
+        assert published[("rejected_rows", None)] == str(rejected)
+        cohort = run.scalar("select count(*) from persona_assignments")
+        for (column,) in run.query("select column_name from int_column_roles where role = 'protected'"):
+            group = run.scalar("select max(group_total) from fairness_composition where protected_attribute = ? "
+                               "and group_value = '(not recorded)'", [column]) or 0
+            shown = published[("missing_values", column)]
+            assert shown == (str(group) if group == 0 or group >= 10 else "suppressed"), column
+        assert run.scalar("select max(denominator) from data_quality_summary_published where check_name = "
+                          "'missing_values' and column_name = 'Gender'") == cohort
+    label_rejects = small_cell_build.query("select count, is_suppressed from data_quality_summary_published "
+                                           "where check_name = 'rejected_by_check' and column_name = 'Dropout_Risk'")
+    assert label_rejects == [("suppressed", True)]
+    gpa_rejects = small_cell_build.scalar("select count from data_quality_summary_published where check_name = "
+                                          "'rejected_by_check' and column_name = 'GPA'")
+    assert gpa_rejects == "2"  # not by label or protected group: published as it is
+
+
+def test_a_scoring_batch_of_three_students_scores_and_publishes(small_cell_build, tmp_path):
+    from conftest import copy_published, run_dbt
+    from student_personas.cli import SCORING_SELECTION
+
+    workdir = copy_published(small_cell_build, tmp_path / "scored")
+    batch = tmp_path / "three.csv"
+    with open(small_cell_build.published.parent.parent / "small_cells.csv", encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    batch.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
+    run = run_dbt(workdir, extra_args=SCORING_SELECTION, variables={
+        "score_students_path": str(batch), "score_term_label": "three",
+        "protected_columns": ["Gender", "Ethnicity", "Socioeconomic_Status", "Parental_Education_Level",
+                              "Disability_Status", "Pathway"]})
+    assert run.returncode == 0, run.output[-3000:]
+    assert "student-personas: published" in run.output
+    assert run.scalar("select count(*) from scored_students where term = 'three'") == 3
 
 
 def test_the_audit_catches_what_the_previous_rules_published(small_cell_build):

@@ -2,8 +2,9 @@
   Every count the published outputs show or imply, as one system for all of them, with the exact relations
   between the counts: the input of small-cell suppression (cell_suppression). A count that appears in
   several tables (a persona's size, the cohort, the label's positives, the RED tier) is one cell, so
-  suppression sees every published table at once. A relation is `sum(coefficient * count) = 0`: a total
-  with coefficient -1 and the cells it adds up to with +1.
+  suppression sees every published table at once, and the disclosure audit (which reads the published
+  tables as a reader would) checks exactly these cells. A relation is `sum(coefficient * count) = 0`: a
+  total with coefficient -1 and the cells it adds up to with +1.
 -#}
 {%- set audit_enabled = label_signal_audit_enabled() -%}
 
@@ -44,10 +45,11 @@ quality as (
 
 ),
 
-protected_columns as (
+sensitive_columns as (
 
+    -- Columns whose values define groups by label or protected attribute.
     select column_name from {{ ref('int_column_roles') }}
-    where role = 'protected'
+    where role in ('protected', 'label', 'label_source')
 
 ),
 {%- if audit_enabled %}
@@ -117,30 +119,25 @@ parity_totals as (
 
 ),
 
-missing_protected as (
+quality_checks as (
 
-    -- Missing values of a protected column, counted on every input row: its "(not recorded)" group in the
-    -- fitted cohort plus the other rows (rejected, or of terms not fitted) without a value.
-    select
-        quality.column_name as protected_attribute,
-        quality.count as n_missing,
-        quality.count - coalesce(not_recorded.group_total, 0) as missing_in_other_rows,
-        (select max(count) from quality where check_name = 'input_rows') - (select count(*) from assignments)
-            as other_rows
+    -- Data-quality counts of rows by a label or protected column's value (rows rejected by a check of that
+    -- column): counts by label or protected group. They are rows outside the fitted cohort, and a row can
+    -- fail several checks, so they add up to no published total. A protected column's missing values are
+    -- published for the fitted cohort only (data_quality_summary_published): they are its "(not recorded)"
+    -- group, the same cell as in the composition tables, so no count of rows outside the cohort is ever
+    -- related to a protected attribute.
+    select check_name, column_name, detail, count
     from quality
-    inner join protected_columns using (column_name)
-    left join (
-        select distinct protected_attribute, group_total from composition where group_value = '(not recorded)'
-    ) as not_recorded on not_recorded.protected_attribute = quality.column_name
-    where quality.check_name = 'missing_values'
+    where check_name in ('rejected_by_check', 'range_violation')
+        and column_name in (select column_name from sensitive_columns)
 
 ),
 
 cell_values as (
 
     -- Every cell: its count and kind. The cohort and the persona sizes are published as they are
-    -- (persona_summary), and so are the input rows outside the fitted cohort (data_quality_summary); counts
-    -- by label or protected group are sensitive; the split of those other rows is never published.
+    -- (persona_summary); counts by label or protected group are sensitive.
     select {{ cell_key("'cohort'") }} as cell_id, count(*) as cell_count, 'public' as cell_kind from assignments
     union all
     select {{ cell_key("'persona'", 'persona_id') }}, n_students, 'public' from persona_sizes
@@ -188,17 +185,7 @@ cell_values as (
     ) as counts (cell_name, cell_count)
     {%- endif %}
     union all
-    select {{ cell_key("'missing'", 'protected_attribute') }}, n_missing, 'sensitive' from missing_protected
-    union all
-    select {{ cell_key("'missing'", 'protected_attribute', "'other rows'") }}, missing_in_other_rows, 'unpublished'
-    from missing_protected
-    union all
-    select {{ cell_key("'recorded'", 'protected_attribute', "'other rows'") }}, other_rows - missing_in_other_rows,
-        'unpublished'
-    from missing_protected
-    union all
-    select distinct {{ cell_key("'other rows'") }}, other_rows, 'public' from missing_protected
-
+    select {{ cell_key("'quality'", 'check_name', 'column_name', 'detail') }}, count, 'sensitive' from quality_checks
 ),
 
 cell_terms as (
@@ -338,28 +325,6 @@ cell_terms as (
     cross join (select distinct total_name from confusion_totals) as totals
     {%- endif %}
 
-    -- Data quality: a protected column's missing values (input rows) are its "(not recorded)" group (fitted
-    -- cohort) plus the other rows without a value; with the other rows that have one, those add up to all
-    -- other rows (input rows minus the fitted cohort, both published).
-    union all
-    select {{ cell_key("'missing'", 'protected_attribute') }}, {{ cell_key("'missing'", 'protected_attribute') }}, -1
-    from missing_protected
-    union all
-    select distinct {{ cell_key("'group'", 'protected_attribute', 'group_value') }},
-        {{ cell_key("'missing'", 'protected_attribute') }}, 1
-    from composition
-    where group_value = '(not recorded)'
-    union all
-    select {{ cell_key("'missing'", 'protected_attribute', "'other rows'") }},
-        unnest([{{ cell_key("'missing'", 'protected_attribute') }}, {{ cell_key("'other rows'", 'protected_attribute') }}]), 1
-    from missing_protected
-    union all
-    select {{ cell_key("'recorded'", 'protected_attribute', "'other rows'") }},
-        {{ cell_key("'other rows'", 'protected_attribute') }}, 1
-    from missing_protected
-    union all
-    select {{ cell_key("'other rows'") }}, {{ cell_key("'other rows'", 'protected_attribute') }}, -1
-    from missing_protected
 
 ),
 
@@ -388,16 +353,15 @@ terms as (
 costs as (
 
     -- What withholding a cell as a complement costs readers, so suppression takes the cheapest first:
-    -- counts only the RED-tier parity and audit tables show (mostly withheld anyway with a rare label) 0,
-    -- tier counts and missing values 1, composition cells and the label per persona 2, group sizes and the
-    -- overall count of each label value (the "All students" rows) 3.
+    -- counts only the RED-tier parity, audit and data-quality tables show (mostly withheld anyway with a rare
+    -- label) 0, tier counts 1, composition cells and the label per persona 2, group sizes and the overall
+    -- count of each label value (the "All students" rows) 3.
     select
         cell_id,
         case json_extract_string(cell_id, '$[0]')
             when 'group' then 3
             when 'composition' then 2
             when 'tier' then 1
-            when 'missing' then 1
             when 'label' then case
                 when json_array_length(cell_id) = 2 then 3
                 when json_extract_string(cell_id, '$[2]') = 'persona' then 2
