@@ -35,6 +35,23 @@ attribute and no context tier. They are rewritten by every `dbt build` (student_
 """
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (=HYPERLINK(...), +cmd|' /C calc'!A0,
+# @SUM(1)); OWASP's CSV-injection guidance: prefix such a cell with a single quote, which spreadsheets show
+# as text and do not run.
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def neutralise_formulas(table: pa.Table) -> pa.Table:
+    """`table` with every text cell that a spreadsheet would run as a formula prefixed with a single quote."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            column = pc.if_else(pc.fill_null(pc.match_substring_regex(column, FORMULA_START), False),
+                                pc.binary_join_element_wise("'", column, ""), column)
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
 def file_stem(group: str) -> str:
     """A portable file name for a group: ASCII letters, digits and dashes, lowercase, at most 80 chars."""
     ascii_text = unicodedata.normalize("NFKD", group).encode("ascii", "ignore").decode()
@@ -59,8 +76,9 @@ def write_caseloads(table: pa.Table, out_dir: Path, grouping: str, group_header:
                     max_files: int = MAX_FILES) -> pa.Table:
     """One CSV per distinct caseload_group of `table` (the student_caseload mart) in `out_dir`, rows in
     student_id order, plus the staff-only README. `group_header` renames the caseload_group column in
-    the files (e.g. to the advisor column's own name). Returns a manifest: one row per file with its
-    group, path and row count. Every student lands in exactly one file."""
+    the files (e.g. to the advisor column's own name). Text cells a spreadsheet would run as a formula are
+    neutralised (neutralise_formulas). Returns a manifest: one row per file with its group, path and row
+    count. Every student lands in exactly one file."""
     missing = [column for column in EXPORTED_COLUMNS if column not in table.column_names]
     if missing:
         raise ValueError(f"caseload table lacks columns {missing}")
@@ -86,7 +104,7 @@ def write_caseloads(table: pa.Table, out_dir: Path, grouping: str, group_header:
             group = table.column("caseload_group")[start].as_py()
             with open(staging / names[group], "wb") as handle:
                 handle.write(UTF8_BOM)  # so that spreadsheet programs read the text as UTF-8
-                pacsv.write_csv(part, handle)
+                pacsv.write_csv(neutralise_formulas(part), handle)
             manifest["caseload_group"].append(group)
             manifest["file"].append(str(out_dir / names[group]))
             manifest["rows"].append(stop - start)

@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"student-personas profile: {refused}", file=sys.stderr)
         return 2
     active = written.resolve() == configuration.ACTIVE_FILE.resolve()
-    print(f"wrote {written}: review it, then `make run`" + ("" if active else f" VARS={written}"), file=sys.stderr)
+    build = "make run" if active else f"make run VARS={written}"
+    print(f"wrote {written}: review it, then `{build}`", file=sys.stderr)
     return 0
 
 

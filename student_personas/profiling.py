@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from student_personas.inputs import open_input, read_sql, sql_identifier
 
@@ -159,16 +160,53 @@ def _label(columns: list[ColumnProfile], taken: list[str]) -> tuple[tuple | None
     return None, candidates
 
 
-def _yaml_text(value: str) -> str:
-    text = str(value)
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ .-]*", text) and text.lower() not in (
-            "yes", "no", "true", "false", "on", "off", "y", "n", "null", "none"):
-        return text
-    return "'" + text.replace("'", "''") + "'"
+# Characters YAML (and Python's splitlines) reads as the end of a line: a data value holding one must never
+# end a comment line or a plain scalar, or the rest of the value would become a line of the vars file.
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
-def _yaml_list(values) -> str:
-    return "[" + ", ".join(_yaml_text(v) for v in values) + "]"
+class _Block(dict):
+    """A mapping written one entry per line (the vars file itself, categorical_columns)."""
+
+
+class _VarsDumper(yaml.SafeDumper):
+    """The YAML serializer of vars files: nested lists and mappings on one line ([a, b]), a text holding a
+    line break double-quoted with escapes, so every value is exactly the serializer's and round-trips."""
+
+
+_VarsDumper.add_representer(_Block, lambda dumper, value: dumper.represent_mapping(
+    "tag:yaml.org,2002:map", value.items(), flow_style=False))
+_VarsDumper.add_representer(dict, lambda dumper, value: dumper.represent_mapping(
+    "tag:yaml.org,2002:map", value.items(), flow_style=True))
+_VarsDumper.add_representer(list, lambda dumper, value: dumper.represent_sequence(
+    "tag:yaml.org,2002:seq", value, flow_style=True))
+_VarsDumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", value, style='"' if any(c in value for c in LINE_BREAKS) else None))
+
+
+# The settings a profiled vars file declares (every other line is a comment).
+WRITTEN_SETTINGS = ("students_path", "playbook_path", "id_column", "label_column", "label_positive_values",
+                    "label_negative_values", "label_name", "protected_columns", "categorical_columns", "range_rules")
+
+
+def _setting(name: str, value) -> list[str]:
+    """The lines of one var, written by the YAML serializer."""
+    return yaml.dump(_Block({name: value}), Dumper=_VarsDumper, sort_keys=False, allow_unicode=True,
+                     width=1 << 30).splitlines()
+
+
+def _inline(value) -> str:
+    """A value as the serializer writes it on one line (for commented-out suggestions)."""
+    text = yaml.dump([value], Dumper=_VarsDumper, allow_unicode=True, width=1 << 30).strip()
+    return text[1:-1]
+
+
+def _comment(text: str) -> str:
+    """A comment line; line breaks and other control characters inside data values are escaped, so a value
+    can never end the comment and start a line of its own."""
+    escaped = "".join(c.encode("unicode_escape").decode("ascii") if c in LINE_BREAKS or (ord(c) < 0x20 and c != "\t")
+                      else c for c in str(text))
+    return f"# {escaped}"
 
 
 def _counts(column: ColumnProfile, limit: int = 8) -> str:
@@ -176,79 +214,87 @@ def _counts(column: ColumnProfile, limit: int = 8) -> str:
 
 
 def render_vars(profile: Profile, playbook_path: Path) -> str:
-    """The commented vars file for a profile."""
+    """The commented vars file for a profile: every value written by the YAML serializer (_setting, _inline),
+    every comment through _comment, so no value from the file can become a line of its own."""
     scanned = f"the {'whole file' if profile.complete else f'first {profile.rows:,} rows'} ({profile.rows:,} rows)"
     lines = [
-        f"# Vars for {profile.path.name}, written by `make profile` from {scanned}.",
-        "# Review every line, then build with: make run VARS=<this file>",
-        "# Declared roles are what the profiler is confident about; commented lines are suggestions.",
-        *[f"# Note: {notice}" for notice in profile.notices],
-        f"students_path: {_yaml_text(str(profile.path.resolve()))}",
-        f"playbook_path: {_yaml_text(str(Path(playbook_path).resolve()))}",
+        _comment(f"Vars for {profile.path.name}, written by `make profile` from {scanned}."),
+        _comment("Review every line, then build with: make run (or make run VARS=<this file> for another file)"),
+        _comment("Declared roles are what the profiler is confident about; commented lines are suggestions."),
+        *[_comment(f"Note: {notice}") for notice in profile.notices],
+        *_setting("students_path", str(profile.path.resolve())),
+        *_setting("playbook_path", str(Path(playbook_path).resolve())),
         "",
-        "# ---- Id: one row per student (or per student and term) -------------------------------------",
+        _comment("---- Id: one row per student (or per student and term) -------------------------------------"),
     ]
     if profile.id_columns is None:
-        lines += ["# No column (or combination of up to three) is unique on every row: student_id is the row number,",
-                  "# which identifies students in this file only.", "id_column: null"]
+        lines += [_comment("No column (or combination of up to three) is unique on every row: student_id is the row "
+                           "number,"), _comment("which identifies students in this file only."),
+                  *_setting("id_column", None)]
     elif len(profile.id_columns) == 1:
-        lines += [f"id_column: {_yaml_text(profile.id_columns[0])}"]
+        lines += _setting("id_column", profile.id_columns[0])
     else:
-        lines += ["# No single column is unique; together these identify a row (a composite id):",
-                  f"id_column: {_yaml_list(profile.id_columns)}"]
-    lines += ["", "# ---- Term ---------------------------------------------------------------------------------"]
+        lines += [_comment("No single column is unique; together these identify a row (a composite id):"),
+                  *_setting("id_column", list(profile.id_columns))]
+    lines += ["", _comment("---- Term ---------------------------------------------------------------------------------")]
     if profile.term_column:
         column = next(c for c in profile.columns if c.name == profile.term_column)
-        lines += [f"# '{column.name}' looks like a term ({_counts(column)}). Declare it to follow students from term",
-                  "# to term (then the id must identify a student within a term):",
-                  f"# term_column: {_yaml_text(column.name)}"]
+        lines += [_comment(f"'{column.name}' looks like a term ({_counts(column)}). Declare it to follow students "
+                           "from term"),
+                  _comment("to term (then the id must identify a student within a term):"),
+                  _comment(f"term_column: {_inline(column.name)}")]
     else:
-        lines += ["# No term column found: the whole file is one term.", "# term_column: null"]
-    lines += ["", "# ---- Label (used only after personas exist, never for fitting) ------------------------------"]
+        lines += [_comment("No term column found: the whole file is one term."), _comment("term_column: null")]
+    lines += ["", _comment("---- Label (used only after personas exist, never for fitting) ------------------------------")]
     if profile.label:
         column, positives, negatives = profile.label
         counts = _counts(next(c for c in profile.columns if c.name == column))
-        lines += [f"# '{column}': {counts}", f"label_column: {_yaml_text(column)}",
-                  f"label_positive_values: {_yaml_list(positives)}", f"label_negative_values: {_yaml_list(negatives)}",
-                  f"label_name: {_yaml_text(column.replace('_', ' ').lower())}"]
+        lines += [_comment(f"'{column}': {counts}"), *_setting("label_column", column),
+                  *_setting("label_positive_values", list(positives)),
+                  *_setting("label_negative_values", list(negatives)),
+                  *_setting("label_name", column.replace("_", " ").lower())]
     else:
-        lines += ["# No outcome-like column with a value that clearly names the outcome; declare one if you have it:",
-                  "# label_column: null", "# label_positive_values: [...]", "# label_negative_values: [...]",
-                  "# or a derived label: label_expression: \"final_grade < 10\" with label_name: \"final grade below 10\""]
+        lines += [_comment("No outcome-like column with a value that clearly names the outcome; declare one if you "
+                           "have it:"),
+                  _comment("label_column: null"), _comment("label_positive_values: [...]"),
+                  _comment("label_negative_values: [...]"),
+                  _comment('or a derived label: label_expression: "final_grade < 10" with label_name: '
+                           '"final grade below 10"')]
     for candidate in profile.other_label_candidates:
-        lines.append(f"# Also outcome-like: '{candidate.name}': {_counts(candidate)}")
-    lines += ["", "# ---- Protected attributes (never model inputs; fairness tables only) -----------------------",
-              f"protected_columns: {_yaml_list(profile.protected)}"]
+        lines.append(_comment(f"Also outcome-like: '{candidate.name}': {_counts(candidate)}"))
+    lines += ["", _comment("---- Protected attributes (never model inputs; fairness tables only) -----------------------"),
+              *_setting("protected_columns", list(profile.protected))]
     numeric_protected = [c for c in profile.columns if c.name in profile.protected and c.is_numeric and c.distinct > 10]
     for column in numeric_protected:
-        lines.append(f"# '{column.name}' is numeric ({column.minimum:g}-{column.maximum:g}): grouped into quantile "
-                     "groups; or declare edges, e.g.")
-        lines.append(f"# protected_bins: {{{_yaml_text(column.name)}: [...]}}")
-    lines += ["", "# ---- Categorical features -----------------------------------------------------------------"]
+        lines.append(_comment(f"'{column.name}' is numeric ({column.minimum:g}-{column.maximum:g}): grouped into "
+                              "quantile groups; or declare edges, e.g."))
+        lines.append(_comment(f"protected_bins: {_inline({column.name: ['...']})}"))
+    lines += ["", _comment("---- Categorical features -----------------------------------------------------------------")]
     if profile.coded_categorical:
-        lines += ["# Integer codes whose names say they are categories (levels learned from the data; add a codebook",
-                  "# CSV with columns column, code, label and set codebook_path to show their labels):",
-                  "categorical_columns:"]
+        lines += [_comment("Integer codes whose names say they are categories (levels learned from the data; add a "
+                           "codebook"),
+                  _comment("CSV with columns column, code, label and set codebook_path to show their labels):")]
         for name in profile.coded_categorical:
             column = next(c for c in profile.columns if c.name == name)
-            lines.append(f"  {_yaml_text(name)}: []   # {column.distinct} codes: {_counts(column, 6)}")
+            lines.append(_comment(f"{name}: {column.distinct} codes: {_counts(column, 6)}"))
+        lines += _setting("categorical_columns", _Block({name: [] for name in profile.coded_categorical}))
     else:
-        lines.append("categorical_columns: {}")
+        lines += _setting("categorical_columns", {})
     for name in profile.possibly_coded:
         column = next(c for c in profile.columns if c.name == name)
-        lines.append(f"# '{name}' has {column.distinct} integer values ({_counts(column, 6)}): a count or score, "
-                     f"or codes? If codes: categorical_columns: {{{_yaml_text(name)}: []}}")
-    lines += ["", "# ---- Ranges (rows outside are rejected); observed values shown, declare only true limits ----",
-              "range_rules: {}"]
+        lines.append(_comment(f"'{name}' has {column.distinct} integer values ({_counts(column, 6)}): a count or score, "
+                              f"or codes? If codes: categorical_columns: {_inline({name: []})}"))
+    lines += ["", _comment("---- Ranges (rows outside are rejected); observed values shown, declare only true limits ----"),
+              *_setting("range_rules", {})]
     for column in profile.columns:
         if column.is_numeric and column.minimum is not None and column.name not in profile.protected \
                 and column.name not in (profile.id_columns or []) and column.name not in profile.coded_categorical:
-            lines.append(f"#   {_yaml_text(column.name)}: [{column.minimum:g}, {column.maximum:g}]")
-    lines += ["", "# ---- Columns left as features (inferred numeric or categorical) --------------------------"]
+            lines.append(_comment(f"  {_inline(column.name)}: [{column.minimum:g}, {column.maximum:g}]"))
+    lines += ["", _comment("---- Columns left as features (inferred numeric or categorical) --------------------------")]
     for column in feature_columns(profile):
         kind = "numeric" if column.is_numeric else f"categorical, {column.distinct} levels"
         missing = f", {profile.rows - column.present:,} missing" if column.present < profile.rows else ""
-        lines.append(f"#   {column.name}: {kind}{missing}")
+        lines.append(_comment(f"  {column.name}: {kind}{missing}"))
     return "\n".join(lines) + "\n"
 
 

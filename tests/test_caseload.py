@@ -65,3 +65,19 @@ def test_file_stems_are_portable():
         "persona-3-more-online-learning-less-library-time"
     assert caseload.file_stem("../../etc") == "etc"
     assert caseload.file_stem("日本") == "group"
+
+
+def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(tmp_path):
+    """OWASP's CSV-injection guidance: a text cell starting with =, +, -, @, a tab or a carriage return gets a
+    leading single quote, in every text column (ids and advisor values come from the input file)."""
+    attacks = ["=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\tTAB", "\rCR"]
+    table = caseload_table(["Dr Lee"] * len(attacks))
+    table = table.set_column(0, "student_id", [attacks]).set_column(2, "caseload_group", [attacks[::-1]])
+    out = tmp_path / "caseload"
+    caseload.write_caseloads(table, out, "one file per value of Advisor", "Advisor")
+    rows = [row for path in sorted(out.glob("*.csv")) for row in read_csv(path)]
+    assert sorted(row["student_id"] for row in rows) == sorted("'" + attack for attack in attacks)
+    assert all(row["Advisor"].startswith("'") for row in rows)
+    assert {row["persona_name"] for row in rows} == {"Further along"}  # ordinary text is untouched
+    neutral = caseload.neutralise_formulas(pa.table({"n": pa.array([1, -1]), "t": ["a-b", None]}))
+    assert neutral.column("n").to_pylist() == [1, -1] and neutral.column("t").to_pylist() == ["a-b", None]
