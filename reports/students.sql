@@ -178,3 +178,62 @@ select priority_rank, persona_id, persona_name, n_students, action_contrast, sha
     label_rate, label_rate_status, summary
 from {{ ref('persona_priorities') }}
 order by priority_rank
+
+-- name: like_me_example
+-- The example student of "Students like me": the first student id (in text order) of the largest persona,
+-- so the same student on every build of the same input. Only ids and peer-profile columns are shown.
+select assignments.student_id, assignments.persona_id, summary.display_name
+from {{ ref('persona_assignments') }} as assignments
+inner join {{ ref('persona_summary') }} as summary using (persona_id)
+order by summary.n_students desc, summary.persona_id, assignments.student_id
+limit 1
+
+-- name: like_me_neighbours
+-- The example's most similar students (students_like_me: cosine similarity of factor scores), most
+-- similar first, with each one's persona.
+select
+    like_me.neighbour_rank,
+    like_me.neighbour_id,
+    like_me.similarity,
+    like_me.neighbour_persona_id,
+    personas.display_name as neighbour_persona,
+    case when like_me.neighbour_persona_id = example.persona_id then 'yes' else 'no' end as same_persona
+from {{ ref('students_like_me') }} as like_me
+inner join {{ query('like_me_example') }} as example using (student_id)
+inner join {{ ref('persona_summary') }} as personas on personas.persona_id = like_me.neighbour_persona_id
+order by like_me.neighbour_rank
+
+-- name: like_me_sql
+-- The queries an analyst can run for the example in any SQL client (the warehouse stores the macros).
+select
+    format('select * from students_like(''{}'', {});', replace(student_id, '''', ''''''),
+        (select count(*) from {{ query('like_me_neighbours') }})) as neighbours_sql,
+    format('select * from peer_profiles where student_id = ''{}'';', replace(student_id, '''', '''''')) as profile_sql
+from {{ query('like_me_example') }}
+
+-- name: like_me_profile
+-- The example's peer profile (peer_profiles) in file order, with the student's value and the peer mean
+-- also as standardized differences from the cohort (cohort standard deviation from persona_profiles).
+with cohort as (
+
+    select source_column, any_value(cohort_sd) as cohort_sd
+    from {{ ref('persona_profiles') }}
+    where level is null
+    group by source_column
+
+)
+
+select
+    profiles.source_column,
+    profiles.own_value,
+    profiles.peer_mean,
+    profiles.cohort_mean,
+    (profiles.own_value - profiles.cohort_mean) / nullif(cohort.cohort_sd, 0) as own_difference,
+    (profiles.peer_mean - profiles.cohort_mean) / nullif(cohort.cohort_sd, 0) as peer_difference,
+    profiles.share_of_peers_in_own_persona
+from {{ ref('peer_profiles') }} as profiles
+inner join {{ query('like_me_example') }} as example using (student_id)
+inner join cohort using (source_column)
+inner join (select column_name as source_column, column_position from {{ ref('int_column_roles') }}) as positions
+    using (source_column)
+order by positions.column_position

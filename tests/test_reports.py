@@ -262,14 +262,15 @@ def test_report_pages_table_lists_what_was_written(builtin_build):
         "count(*) filter (where role = 'protected') from stg_column_roles")[0]
     personas = builtin_build.scalar("select count(*) from persona_summary")
     assert listing["data_quality"][2] == numeric + categorical + 1 + 4  # histograms, bars, heatmap, four scatters
-    # rank sweep, silhouette and elbow, loadings, factor space, one profile each, a student and their similar students
-    assert listing["personas"][2] == 3 + 1 + 1 + personas + 1
+    # rank sweep, silhouette and elbow, loadings, factor space, one profile each (the example student and their
+    # similar students are on the staff-only lookup page)
+    assert listing["personas"][2] == 3 + 1 + 1 + personas
     parity_charts = builtin_build.scalar("select count(distinct metric) from fairness_flag_parity_published "
                                          "where group_value <> 'All students' and rate is not null")
     assert 0 < parity_charts < 5  # flag rates are shown, rates among the rare positives are withheld
     # label intervals, Cramér's V, one composition heatmap each, tiers by persona, a parity chart per metric shown
     assert listing["personas_context"][2] == 1 + 1 + protected + 1 + parity_charts
-    assert listing["students"][2] == 0  # the lookup draws its tables in the browser
+    assert listing["students"][2] == 1  # the example's peer profile; the lookup draws its tables in the browser
     index = PageReader((reports_dir(builtin_build) / "index.html").read_text(encoding="utf-8"))
     assert index.links == [f"{page}.html" for page in sorted(listing) if page != "students"]
 
@@ -381,7 +382,14 @@ def like_me_example(run) -> str:
     return min(assignments.student_id[assignments.persona_id == largest])
 
 
-def test_students_like_me_example_shows_its_neighbours_and_peer_profile(builtin_build, persona_page):
+@pytest.fixture(scope="module")
+def staff_page(builtin_build):
+    return PageReader(page_html(builtin_build, "students"))
+
+
+def test_students_like_me_example_shows_its_neighbours_and_peer_profile(builtin_build, staff_page):
+    """The example student is on the staff-only lookup page: a published page shows no student."""
+    persona_page = staff_page
     example = like_me_example(builtin_build)
     neighbours = builtin_build.frame(f"select * from students_like_me where student_id = '{example}' order by neighbour_rank")
     persona = builtin_build.scalar(f"select persona_id from persona_assignments where student_id = '{example}'")
@@ -408,22 +416,32 @@ def test_students_like_me_example_shows_its_neighbours_and_peer_profile(builtin_
     assert "Only ids, similarities, personas and the peer-profile columns are shown." in persona_page.text
 
 
-def like_me_sql(run) -> list[str]:
-    """The statements of the page's "How to query this in SQL" box."""
-    box = re.search(r'<pre id="like-me-sql"><code>(.*?)</code></pre>', page_html(run, "personas"), re.S).group(1)
+def like_me_sql(run, page: str = "students") -> list[str]:
+    """The statements of a page's "How to query this in SQL" box."""
+    box = re.search(r'<pre id="like-me-sql"><code>(.*?)</code></pre>', page_html(run, page), re.S).group(1)
     return [statement.strip() for statement in unescape(box).split(";") if statement.strip()]
 
 
-def test_the_sql_box_runs_against_the_warehouse_and_returns_the_shown_neighbours(builtin_build, persona_page):
+def test_the_sql_box_runs_against_the_warehouse_and_returns_the_shown_neighbours(builtin_build, staff_page):
     neighbours_sql, profile_sql = like_me_sql(builtin_build)
     example = like_me_example(builtin_build)
     assert neighbours_sql == f"select * from students_like('{example}', 10)"
     found = builtin_build.query(neighbours_sql)
-    shown = persona_page.table("Rank", "Student", "Similarity")
+    shown = staff_page.table("Rank", "Student", "Similarity")
     assert [student for student, _, _ in found] == [row[1] for row in shown]
     assert [format_value(similarity, "score") for _, _, similarity in found] == [row[2] for row in shown]
     profile = builtin_build.frame(profile_sql)
-    assert sorted(profile.source_column) == sorted(row[0] for row in persona_page.table("Column", f"Student {example}"))
+    assert sorted(profile.source_column) == sorted(row[0] for row in staff_page.table("Column", f"Student {example}"))
+
+
+def test_the_published_personas_page_names_no_student_and_its_sql_box_runs_for_any_id(builtin_build, persona_page):
+    example = like_me_example(builtin_build)
+    assert "An example" not in persona_page.text and f"Student {example}" not in persona_page.text
+    assert not any(table[0][:2] == ["Rank", "Student"] for table in persona_page.tables)
+    neighbours_sql, profile_sql = like_me_sql(builtin_build, "personas")
+    assert neighbours_sql == "select * from students_like('<student id>', 10)"
+    assert len(builtin_build.query(neighbours_sql.replace("<student id>", example))) == 10
+    assert builtin_build.frame(profile_sql.replace("<student id>", example)).source_column.nunique() >= 1
 
 
 def test_share_of_similar_students_in_their_own_persona_per_persona(builtin_build, persona_page):
@@ -735,7 +753,7 @@ def test_pages_without_a_label_or_protected_attributes_say_so(own_schema_build):
     assert len(profiles) == own_schema_build.scalar("select count(*) from persona_summary")  # two columns suffice
     assert {row[0] for row in own_schema_build.query("select distinct source_column from peer_profiles")} == {
         "hours", "score"}  # peer profiles default to every numeric feature
-    assert len(personas.table("Rank", "Student", "Similarity")) == 10
+    assert len(PageReader(page_html(own_schema_build, "students")).table("Rank", "Student", "Similarity")) == 10
     students = own_schema_build.scalar("select count(*) from persona_assignments")
     assert f"25 of {students} students drawn: a seeded sample (the same students on every build)." in personas.captions
 
