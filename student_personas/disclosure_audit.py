@@ -329,6 +329,18 @@ def _label_audit(system: ReaderSystem, rows, raw_rows) -> None:
         system.relate(("flag", "not_flagged"), [key("fn"), key("tn")])
         system.relate(("positives",), [key("tp"), key("fn")])
         system.relate(("negatives",), [key("fp"), key("tn")])
+        label_withheld = ("positives",) in system.withheld or ("negatives",) in system.withheld
+        for column in ("roc_auc", "pr_auc"):
+            value = row.get(column)
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            if label_withheld:
+                system.findings.append(Finding("derived_value", f"label_signal_audit/{model}", f"{column} is published "
+                                               "although the label's positives or negatives are withheld"))
+            elif round(value, 2) != value:
+                system.findings.append(Finding("derived_value", f"label_signal_audit/{model}", f"{column} {value!r} is "
+                                               "published at full precision: it counts pairs of positives and "
+                                               "negatives, so it may give their numbers back"))
         system.derived(row["recall"], [row["true_positives"], row["false_negatives"]], f"label_signal_audit/{model}", "recall")
         system.derived(row["precision"], [row["true_positives"], row["false_positives"]], f"label_signal_audit/{model}",
                        "precision")

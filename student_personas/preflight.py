@@ -439,14 +439,31 @@ def _check_thousands(config: dict, scan: Scan, header: list[str], decimal_comma:
                            "are rejected as not numbers unless thousands_separator: ',' is set")
 
 
-def _check_derived(config: dict, header: list[str], known_extra: list[str], scan: Scan, problems: list[str]) -> None:
+def _label_and_protected(config: dict, label_sources: list[str]) -> dict[str, str]:
+    """Column -> the var that makes it the label or a protected attribute: what no feature may read."""
+    roles = {str(column): "protected_columns" for column in _as_list(config.get("protected_columns"))}
+    roles.update({column: "label_expression (it reads this column)" for column in label_sources})
+    if config.get("label_column"):
+        roles[str(config["label_column"])] = "label_column"
+    return roles
+
+
+def _check_derived(config: dict, header: list[str], known_extra: list[str], scan: Scan, problems: list[str],
+                   label_sources: list[str] = ()) -> None:
     available = list(header) + list(known_extra)
+    forbidden = _label_and_protected(config, list(label_sources))
     for name, expression in (config.get("derived_features") or {}).items():
         if name in header:
             problems.append(f"derived_features defines '{name}', which is already a column of the file")
         columns = expression_columns(expression)
         if columns is None:
             problems.append(f"derived_features.{name}: {expression!r} is not a valid SQL expression")
+        elif read := [column for column in columns if column in forbidden]:
+            for column in read:
+                problems.append(f"derived_features.{name} reads '{column}', the {forbidden[column]}: labels and "
+                                "protected attributes never train the personas, so no feature may be computed from "
+                                "them. Remove the feature, or compute it from other columns")
+            forbidden[name] = f"derived feature computed from {', '.join(read)}"
         else:
             unknown = [c for c in columns if c not in available]
             for column in unknown:
@@ -570,7 +587,7 @@ def prepare(config: dict, given: set[str], project_dir: Path, workdir: Path, sto
             problems.extend(feature_column_problems(config, header, label_sources))
         _check_ids(config, scan, problems, notices)
         _check_thousands(config, scan, header, decimal_comma, notices)
-        _check_derived(config, header, event_feature_names(config), scan, problems)
+        _check_derived(config, header, event_feature_names(config), scan, problems, label_sources)
         minimum = minimum_students(config)
         if scan.complete and scan.rows < minimum and not scoring:
             problems.append(f"the pipeline needs at least {minimum} students (each needs "

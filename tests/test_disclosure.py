@@ -238,3 +238,32 @@ def test_a_name_in_a_chart_caption_is_read_with_its_caption_not_the_chart_settin
     assert page_findings({"page": figure}, [("Exchange", 1), ("Evening", 3)]) == []
     leaking = figure.replace("Evening, Exchange", "Exchange 1")
     assert [finding.cell for finding in page_findings({"page": leaking}, [("Exchange", 1)])] == ["page/Exchange"]
+
+
+def with_label_audit(roc_auc: float, withhold_positives: bool = False):
+    """cohort_tables with the overall tiers and one label-signal audit model (all counts of 10 and up)."""
+    status = {("X", 1): 1, ("X", 2): 1, ("M", 1): 1, ("M", 2): 1}
+    if withhold_positives:
+        status.update({"positives None": 1, "positives 1": 1, "positives 2": 1})
+    published, raw = cohort_tables(status)
+    tiers = [{"scope": "all students", "persona_id": None, "tier": tier, "n_students": n, "scope_students": 160,
+              "share": n / 160} for tier, n in (("GREEN", 100), ("AMBER", 40), ("RED", 20))]
+    raw["context_tier_counts"] = tiers
+    published["context_tier_counts"] = [{**row, "n_students": str(row["n_students"]), "scope_students": "160"}
+                                        for row in tiers]
+    audit_row = {"model": "m", "roc_auc": roc_auc, "pr_auc": 0.41, "flagged": 20, "true_positives": 10,
+                 "false_positives": 10, "false_negatives": 27, "true_negatives": 113, "recall": 10 / 37,
+                 "precision": 0.5}
+    raw["label_signal_audit"] = [audit_row]
+    published["label_signal_audit"] = [{**audit_row, **{column: str(audit_row[column]) for column in (
+        "flagged", "true_positives", "false_positives", "false_negatives", "true_negatives")}}]
+    return published, raw
+
+
+def test_the_audit_finds_an_auc_that_could_give_a_withheld_count_back():
+    assert audit(*with_label_audit(0.73), 10) == []
+    kinds = {(finding.kind, finding.cell) for finding in audit(*with_label_audit(0.7312345), 10)}
+    assert kinds == {("derived_value", "label_signal_audit/m")}
+    published, raw = with_label_audit(0.73, withhold_positives=True)
+    details = [finding.detail for finding in audit(published, raw, 10) if finding.cell == "label_signal_audit/m"]
+    assert any("roc_auc is published although the label's positives or negatives are withheld" in d for d in details)

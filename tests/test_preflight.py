@@ -163,6 +163,20 @@ def test_derived_features_must_be_expressions_over_known_columns(tmp_path):
     assert "derived_features.drop: '1) from x; drop table y; select (1' is not a valid SQL expression" in text
 
 
+def test_a_derived_feature_that_reads_the_label_or_a_protected_column_is_refused(files, tmp_path):
+    found = problems_of(builtin(derived_features={"risk_copy": "try_cast(Dropout_Risk as double)",
+                                                  "age_gap": "try_cast(Gender = 'Female' as double)",
+                                                  "twice": "2 * risk_copy", "fine": "GPA / 4"}), tmp_path)
+    assert len(found) == 3
+    assert found[0].startswith("derived_features.risk_copy reads 'Dropout_Risk', the label_column: labels and "
+                               "protected attributes never train the personas")
+    assert found[1].startswith("derived_features.age_gap reads 'Gender', the protected_columns")
+    assert found[2].startswith("derived_features.twice reads 'risk_copy', the derived feature computed from Dropout_Risk")
+    school = problems_of(config(students_path=str(files / "school.csv"), label_expression="G3 < 10",
+                                derived_features={"g3_share": "G3 / 20"}), tmp_path)
+    assert school == [school[0]] and "reads 'G3', the label_expression (it reads this column)" in school[0]
+
+
 def test_label_expression_reads_columns_of_the_file_and_gives_true_or_false(files, tmp_path):
     plan = prepare(config(students_path=str(files / "school.csv"), label_expression="G3 < 10",
                           label_name="final grade below 10"), tmp_path)
