@@ -31,5 +31,6 @@
       stored one a scoring run loads. -#}
   {%- if not execute -%}{{ return('') }}{%- endif -%}
   {%- if is_scoring_run() -%}{{ return(scoring_model_version()) }}{%- endif -%}
+  {%- if not built(ref('int_persona_model_version')) -%}{{ return('') }}{%- endif -%}
   {{ return(run_query("select model_version from " ~ ref('int_persona_model_version')).columns[0].values()[0]) }}
 {% endmacro %}

@@ -4,16 +4,16 @@
     a table that every other model reads). Conflicting declarations are reported by the preflight.
   -#}
   {%- set roles = {} -%}
-  {%- set id_columns = var('id_column', none) -%}
+  {%- set id_columns = configured('id_column') -%}
   {%- set declarations = [
       ('id', [id_columns] if id_columns is string else (id_columns or [])),
-      ('term', [var('term_column')] if var('term_column', none) else []),
-      ('label', [var('label_column')] if var('label_column', none) else []),
+      ('term', [configured('term_column')] if configured('term_column') else []),
+      ('label', [configured('label_column')] if configured('label_column') else []),
       ('label_source', input_fact('label_source_columns') or []),
-      ('protected', var('protected_columns', []) or []),
-      ('excluded', var('excluded_columns', []) or []),
-      ('feature', (var('categorical_columns', {}) or {}).keys() | list),
-      ('feature', var('feature_columns', none) or []),
+      ('protected', configured('protected_columns') or []),
+      ('excluded', configured('excluded_columns') or []),
+      ('feature', (configured('categorical_columns') or {}).keys() | list),
+      ('feature', configured('feature_columns') or []),
   ] -%}
   {%- for role, columns in declarations -%}
     {%- for column in columns if column not in roles -%}
@@ -32,7 +32,7 @@
     the caller depend on that model. [] at parse time.
   -#}
   {%- set relation = relation if relation is not none else ref('int_column_roles') -%}
-  {%- if not execute -%}{{ return([]) }}{%- endif -%}
+  {%- if not built(relation) -%}{{ return([]) }}{%- endif -%}
   {%- set result = run_query(
       "select column_name, role, kind, origin, range_min, range_max, to_json(allowed_levels), missing_policy, "
       ~ "clip_method, has_case_variants, formula, column_position from " ~ relation ~ " order by column_position") -%}
@@ -64,7 +64,7 @@
 
 {% macro input_column_names() %}
   {#- The student file's columns in file order (without the row number the loader adds). -#}
-  {%- if not execute -%}{{ return([]) }}{%- endif -%}
+  {%- if not built(source('inputs', 'students')) -%}{{ return([]) }}{%- endif -%}
   {%- set names = [] -%}
   {%- for column in adapter.get_columns_in_relation(source('inputs', 'students')) if column.name != 'source_row_number' -%}
     {%- do names.append(column.name) -%}

@@ -123,7 +123,7 @@
   {#- The declared period start in day numbers (see event_day_number) for the event's term: the
       event_period_start var (one value, or one per term value), 0 for day offsets when none is declared,
       else null (the period then starts on the day of the term's first event). -#}
-  {%- set start = var('event_period_start', none) -%}
+  {%- set start = configured('event_period_start') -%}
   {%- set default = 'cast(' ~ ('0' if layout.time_reading.kind == 'day_offset' else 'null') ~ ' as ' ~ type_double() ~ ')' -%}
   {%- if start is mapping -%}
     case {{ term_expression }}
@@ -200,7 +200,7 @@
   {#- The activity types that get a share feature: [{activity_type, feature_column}] in rank order, from
       int_event_activity_types (capped by event_activity_types_max). [] at parse time. -#}
   {%- set relation = ref('int_event_activity_types') -%}
-  {%- if not execute -%}{{ return([]) }}{%- endif -%}
+  {%- if not built(relation) -%}{{ return([]) }}{%- endif -%}
   {%- set result = run_query("select activity_type, feature_column from " ~ relation
       ~ " where feature_column is not null order by amount_rank nulls last, feature_column") -%}
   {%- set columns = [] -%}
@@ -220,7 +220,7 @@
     and the catalog lists none of them.
   -#}
   {%- set share_columns = event_share_columns() -%}
-  {%- set early_weeks = (var('event_windows', none) or {}).get('early_weeks') -%}
+  {%- set early_weeks = (configured('event_windows') or {}).get('early_weeks') -%}
   {%- set features = [
       {'column': 'event_total_amount', 'expression': 'total_amount',
        'formula': 'sum of amount over the events of the student and term (1 per event when no amount column is declared)',
@@ -279,7 +279,7 @@
     period's length for days to first event).
   -#}
   {%- set catalog = ref('int_event_feature_catalog') -%}
-  {%- if not execute -%}{{ return('') }}{%- endif -%}
+  {%- if not built(catalog) -%}{{ return('') }}{%- endif -%}
   {%- set rows = run_query("select feature_column, value_without_events from " ~ catalog ~ " order by feature_position").rows -%}
   {%- for row in rows %}
     , coalesce({{ features_alias }}.{{ row[0] }}, {{ row[1] }}) as {{ row[0] }}
@@ -298,8 +298,8 @@
   {%- if execute and has_event_log() -%}
     {%- set row = run_query("select events_in, events_used, events_rejected, events_of_unknown_students from " ~ this).rows[0] -%}
     {%- set events_in, used, rejected, unknown = row[0], row[1], row[2], row[3] -%}
-    {%- set max_rejected = var('event_max_rejected_share', 0.2) -%}
-    {%- set max_unknown = var('event_max_unknown_student_share', 0.2) -%}
+    {%- set max_rejected = configured('event_max_rejected_share') -%}
+    {%- set max_unknown = configured('event_max_unknown_student_share') -%}
     {%- set failures = [] -%}
     {%- if used == 0 or rejected > max_rejected * events_in -%}
       {%- set reasons = run_query("select rejection_check, events, share_of_events, first_event_row_number, first_reason from "

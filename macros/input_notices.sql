@@ -16,7 +16,7 @@
         {%- do lines.append(row[0] ~ " " ~ row[1] ~ " on " ~ row[2] ~ " rows, e.g. " ~ row[3]) -%}
       {%- endfor -%}
       {%- set share = rejected / total -%}
-      {%- set budget = var('max_reject_share') | float -%}
+      {%- set budget = configured('max_reject_share') | float -%}
       {%- if rejected == total or share > budget -%}
         {{ exceptions.raise_compiler_error(
             "student-personas input: " ~ rejected ~ " of " ~ total ~ " rows (" ~ '%.1f' % (100 * share) ~ "%) failed validation, "

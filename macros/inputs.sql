@@ -1,16 +1,17 @@
 {% macro prepare_inputs() %}
   {#-
-    on-run-start: the preflight (student_personas/preflight.py). It checks every setting and declared column
-    against the input files, and either stops the run before any model is built, listing every problem, or
-    loads the inputs into the `inputs` schema (the dbt sources). Then the loaded rows are checked against an
-    independent count of the file's records, so no row can vanish on the way in.
+    on-run-start: the preflight (student_personas/preflight.py). It resolves the settings (the vars file,
+    student_personas/configuration.py, under the vars given with --vars), checks every setting and declared
+    column against the input files, and either stops the run before any model is built, listing every
+    problem, or returns the statements that load the settings and the inputs into the `inputs` schema (the
+    dbt sources). The hook runs them, then checks the loaded rows against an independent count of the
+    file's records, so no row can vanish on the way in.
+    Compile-time query (one of the few): the preflight runs as a SQL function of the project's plugin,
+    and its answer (problems, or the statements to run) decides what the hook does.
   -#}
-  {%- if not execute -%}{{ return('') }}{%- endif -%}
-  {%- set names = fromjson(run_query("select student_personas_setting_names()").columns[0].values()[0]) -%}
-  {%- set config = {} -%}
-  {%- for name in names -%}{%- do config.update({name: var(name, none)}) -%}{%- endfor -%}
-  {%- set given = (invocation_args_dict.get('vars') or {}).keys() | list -%}
-  {%- set request = {'config': config, 'given': given, 'stored_model': stored_persona_model() if is_scoring_run() else none} -%}
+  {%- if not execute -%}{{ return('select 1') }}{%- endif -%}
+  {%- set request = {'given': invocation_args_dict.get('vars') or {},
+                     'stored_model': stored_persona_model() if is_scoring_run() else none} -%}
   {%- set result = fromjson(run_query(
       "select student_personas_preflight(" ~ sql_string(tojson(request)) ~ ")").columns[0].values()[0]) -%}
   {%- if result.problems -%}
@@ -19,19 +20,43 @@
   {%- for notice in result.notices -%}
     {{ log("student-personas: " ~ notice, info=true) }}
   {%- endfor -%}
-  {%- for statement in result.statements -%}
-    {%- do run_query(statement) -%}
-  {%- endfor -%}
-  {%- set counts = run_query(
-      "select (select count(*) from inputs.students), records_counted from inputs.input_files where input_name = 'students'").rows[0] -%}
-  {%- if counts[0] != counts[1] -%}
-    {{ exceptions.raise_compiler_error(
-        "student-personas input: the file holds " ~ counts[1] ~ " data records (counted by an independent CSV reader) but "
-        ~ counts[0] ~ " were loaded; nothing was built. Check the file's quoting and line endings.") }}
+  {{ log("student-personas: loading " ~ result.facts.records_counted ~ " rows of the student file ("
+      ~ result.facts.mode ~ " run)", info=true) }}
+  {%- for statement in result.statements %}
+  {{ statement }};
+  {%- endfor %}
+  select error('student-personas input: the file holds ' || records_counted || ' data records (counted by an '
+      || 'independent CSV reader) but ' || (select count(*) from inputs.students) || ' were loaded; nothing was '
+      || 'built. Check the file''s quoting and line endings.')
+  from inputs.input_files
+  where input_name = 'students' and records_counted <> (select count(*) from inputs.students);
+  select student_personas_remove_transcoded({{ sql_string(tojson(result.facts.transcoded)) }})
+{% endmacro %}
+
+
+{% macro built(relation) %}
+  {#- Whether `relation` exists in the warehouse. Every compile-time query asks first, so `dbt compile` and
+      `dbt docs generate` work on a database no build has filled (a fresh clone). -#}
+  {{ return(execute and load_relation(relation) is not none) }}
+{% endmacro %}
+
+
+{% macro configured(name) %}
+  {#-
+    A setting's value for this run, as the preflight resolved it (the vars file under --vars, over the
+    project default) and wrote it to inputs.settings. Compile-time query (one of the few): dbt cannot read
+    the user's vars file itself, and the user's SQL expressions (derived features, a label expression) and
+    the per-column checks must become SQL text. At parse time, in a unit test (whose overrides are vars),
+    and on a database no build has prepared (dbt compile or docs generate on a fresh clone): the var,
+    that is the project default or --vars.
+  -#}
+  {%- if execute and model.resource_type != 'unit_test'
+        and adapter.get_relation(database=target.database, schema='inputs', identifier='settings') is not none -%}
+    {%- set rows = run_query("select setting_value::varchar from inputs.settings where setting_name = "
+        ~ sql_string(name)).rows -%}
+    {%- if rows -%}{{ return(fromjson(rows[0][0])) }}{%- endif -%}
   {%- endif -%}
-  {%- do run_query("select student_personas_remove_transcoded(" ~ sql_string(tojson(result.facts.transcoded)) ~ ")") -%}
-  {{ log("student-personas: loaded " ~ counts[0] ~ " rows of the student file (" ~ result.facts.mode ~ " run)", info=true) }}
-  select 1
+  {{ return(var(name, none)) }}
 {% endmacro %}
 
 
@@ -43,7 +68,7 @@
 
 {% macro has_event_log() -%}
   {#- Whether this run reads an event log: events_path, or score_events_path in a scoring run. -#}
-  {{ return(var('score_events_path' if is_scoring_run() else 'events_path', none) is not none) }}
+  {{ return(configured('score_events_path' if is_scoring_run() else 'events_path') is not none) }}
 {%- endmacro %}
 
 
@@ -51,7 +76,7 @@
   {#- A fact the preflight decided about an input file (the student file's decimal_separator,
       label_source_columns, ...; the event log's event_layout), at compile time; none at parse time and
       when the input is absent. -#}
-  {%- if not execute -%}{{ return(none) }}{%- endif -%}
+  {%- if not built(source('inputs', 'input_files')) -%}{{ return(none) }}{%- endif -%}
   {%- set row = run_query("select json_extract(facts, " ~ sql_string('$.' ~ name) ~ ")::varchar from "
       ~ source('inputs', 'input_files') ~ " where input_name = " ~ sql_string(input_name)).rows -%}
   {{ return(fromjson(row[0][0]) if row and row[0][0] is not none else none) }}

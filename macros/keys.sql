@@ -37,15 +37,15 @@
   {#- The term of every row of a file without a term column: var term_label when fitting; when scoring,
       var score_term_label or the scored file's name. -#}
   {%- if is_scoring_run() -%}
-    {{ return(var('score_term_label', none) or input_fact('file_stem') or 'scored') }}
+    {{ return(configured('score_term_label') or input_fact('file_stem') or 'scored') }}
   {%- endif -%}
-  {{ return(var('term_label', 'all')) }}
+  {{ return(configured('term_label')) }}
 {% endmacro %}
 
 
 {% macro label_display_name() %}
   {#- How pages and tables name the context label: var label_name, else the label column or expression. -#}
-  {{ return(var('label_name', none) or var('label_column', none) or var('label_expression', none) or 'label') }}
+  {{ return(configured('label_name') or configured('label_column') or configured('label_expression') or 'label') }}
 {% endmacro %}
 
 
@@ -55,7 +55,7 @@
     first four-digit year in the name, then the season (winter, spring, summer, autumn/fall), then the name
     as a number, then as text ('2013B' < '2013J' < '2014B'; 'Spring 2024' < 'Fall 2024' < 'Spring 2025').
   -#}
-  {%- set declared = var('term_order', none) -%}
+  {%- set declared = configured('term_order') -%}
   {%- if declared -%}
     coalesce(list_position({{ sql_string_list(declared | map('string') | list) }}, {{ term }}), 1000000), {{ term }}
   {%- else -%}

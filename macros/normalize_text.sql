@@ -7,7 +7,7 @@
   -#}
   {%- set value = 'cast(' ~ expression ~ ' as varchar)' -%}
   {%- set tokens -%}
-    ({% for token in var('missing_value_tokens', ['']) %}{{ sql_string(token) }}{{ ", " if not loop.last }}{% endfor %})
+    ({% for token in configured('missing_value_tokens') %}{{ sql_string(token) }}{{ ", " if not loop.last }}{% endfor %})
   {%- endset -%}
   {%- set full -%}
     trim(regexp_replace(translate(regexp_replace(nfc_normalize({{ value }}), '[\x00\x{200b}\x{200c}\x{200d}\x{2060}\x{feff}]', '', 'g'),
@@ -31,7 +31,7 @@
     per model by the caller) and thousands separator are honoured. Null when the text is not such a number.
   -#}
   {%- set decimal = decimal_separator or '.' -%}
-  {%- set thousands = var('thousands_separator', none) -%}
+  {%- set thousands = configured('thousands_separator') -%}
   {%- set value = text_expression -%}
   {%- if thousands -%}{%- set value = "replace(" ~ value ~ ", " ~ sql_string(thousands) ~ ", '')" -%}{%- endif -%}
   {%- if decimal == ',' -%}{%- set value = "replace(" ~ value ~ ", ',', '.')" -%}{%- endif -%}

@@ -6,6 +6,6 @@
       'factor_rank_range', 'heldout_folds', 'persona_k_range', 'kmeans_restarts', 'selection_sample_size', 'structure_reference_draws',
       'subgroup_min_gap_sd', 'subgroup_min_gap', 'subgroup_min_share', 'subgroup_min_students'] -%}
   {%- set recorded = {} -%}
-  {%- for name in names -%}{%- do recorded.update({name: var(name, none)}) -%}{%- endfor -%}
+  {%- for name in names -%}{%- do recorded.update({name: configured(name)}) -%}{%- endfor -%}
   {{ return(tojson(recorded)) }}
 {% endmacro %}

@@ -1,27 +1,8 @@
 {% macro output_folders() -%}
-  {#- The folders this build writes its exports and report pages to, as the two models that write them are
-      configured (python_models/_models.yml: var exports_dir / reports_dir, else `<warehouse stem>_exports`
-      and `_reports` beside the published warehouse), as a JSON list. -#}
-  {%- set folders = [] -%}
-  {%- for name, setting, key in [('bi_exports', 'export_settings', 'exports_dir'),
-                                 ('report_pages', 'report_settings', 'reports_dir')] -%}
-    {%- set node = graph.nodes.get('model.student_personas.' ~ name) -%}
-    {%- if node -%}{%- do folders.append(fromjson(node.config[setting])[key]) -%}{%- endif -%}
-  {%- endfor -%}
-  {{ return(tojson(folders)) }}
+  {#- The folders this build writes its exports and report pages to (settings exports_dir and reports_dir,
+      which the preflight resolved: beside the published warehouse when not set), as a JSON list. -#}
+  {{ return(tojson([configured('exports_dir'), configured('reports_dir')])) }}
 {%- endmacro %}
-
-{% macro check_output_folders() %}
-  {#- on-run-start: stop before anything is built when an output folder exists, is not empty, and was not
-      written by this product (student_personas/publish.py). -#}
-  {%- if execute -%}
-    {%- set problems = run_query("select student_personas_check_outputs(" ~ sql_string(output_folders()) ~ ")").columns[0].values()[0] -%}
-    {%- if problems -%}
-      {{ exceptions.raise_compiler_error("student-personas: " ~ problems ~ " Nothing was built.") }}
-    {%- endif -%}
-  {%- endif -%}
-  select 1
-{% endmacro %}
 
 {% macro run_is_whole() %}
   {#-

@@ -13,13 +13,6 @@
     then {{ value_expression }} end
 {%- endmacro %}
 
-{% macro label_signal_audit_enabled() -%}
-  {#- Whether the opt-in label_signal_audit model is on (var label_signal_audit, as its `enabled` config
-      reads it): models that read it when it exists ask this first, since a disabled model cannot be
-      ref'd. -#}
-  {{ return((var('label_signal_audit') | string | lower) in ['true', '1', 'yes']) }}
-{%- endmacro %}
-
 {% macro cell_key() -%}
   {#- The id of one cell of the disclosure system (disclosure_cells): its parts as a JSON array of text, so
       no value (a group named "a|b") can make two cells share an id. -#}

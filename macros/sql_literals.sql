@@ -22,6 +22,6 @@
 {%- endmacro %}
 
 {% macro setting(name) -%}
-  {#- A numeric var as an SQL literal, checked: vars reach SQL only through this or sql_string. -#}
-  {{ sql_number(var(name)) }}
+  {#- A numeric setting (configured) as an SQL literal, checked: settings reach SQL only through this or sql_string. -#}
+  {{ sql_number(configured(name)) }}
 {%- endmacro %}

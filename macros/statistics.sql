@@ -88,7 +88,7 @@
     and half of the way from the rate to certainty, so that the tiers stay meaningful at any base rate (a
     1.8% label: AMBER 2.7%, RED 3.6%; a 30% label: 45% and 60%; a 60% label: 70% and 80%).
   -#}
-  {%- if var('context_amber_at', none) is not none -%}
+  {%- if configured('context_amber_at') is not none -%}
     {{ return([setting('context_amber_at'), setting('context_red_at')]) }}
   {%- endif -%}
   {{ return([

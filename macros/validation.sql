@@ -71,11 +71,11 @@
   {%- if label_columns -%}
     {%- set text = 'lower(' ~ sql_identifier(label_columns[0]) ~ ')' -%}
     case
-        when {{ text }} in (select unnest({{ sql_string_list(var('label_positive_values') | map('string') | map('lower') | list) }})) then 1
-        when {{ text }} in (select unnest({{ sql_string_list((var('label_negative_values') or []) | map('string') | map('lower') | list) }})) then 0
+        when {{ text }} in (select unnest({{ sql_string_list(configured('label_positive_values') | map('string') | map('lower') | list) }})) then 1
+        when {{ text }} in (select unnest({{ sql_string_list((configured('label_negative_values') or []) | map('string') | map('lower') | list) }})) then 0
     end
-  {%- elif var('label_expression', none) and not is_scoring_run() -%}
-    cast(({{ var('label_expression') }}) as integer)
+  {%- elif configured('label_expression') and not is_scoring_run() -%}
+    cast(({{ configured('label_expression') }}) as integer)
   {%- else -%}
     null::integer
   {%- endif -%}
@@ -94,9 +94,9 @@
             "format('{} is ''{}'', in neither label_positive_values nor label_negative_values', "
             ~ sql_string(name) ~ ", " ~ text ~ ")") }}
     end
-  {%- elif var('label_expression', none) and not is_scoring_run() -%}
+  {%- elif configured('label_expression') and not is_scoring_run() -%}
     case when label_value is null then {{ failure('label_expression', 'label_not_computable',
-        "'label_expression " ~ var('label_expression') | replace("'", "''") ~ " gives no value on this row'") }} end
+        "'label_expression " ~ configured('label_expression') | replace("'", "''") ~ " gives no value on this row'") }} end
   {%- else -%}
     null::{{ failure_type() }}
   {%- endif -%}

@@ -3,12 +3,11 @@ in published/, student-level tables without label-derived columns in staff_only_
 
 
 def model(dbt, session):
-    import json
     from pathlib import Path
 
-    from student_personas import exports
+    from student_personas import exports, warehouse
 
-    settings = json.loads(dbt.config.get("export_settings"))
+    settings = warehouse.settings(dbt.ref("stg_settings"))
     published = {
         "persona_summary": dbt.ref("persona_summary"),
         "persona_profiles": dbt.ref("persona_profiles"),
@@ -38,4 +37,4 @@ def model(dbt, session):
         "student_personas_flat": dbt.ref("student_personas_flat"),
     }
     return exports.write_exports({exports.PUBLISHED: published, exports.STAFF: staff},
-                                 Path(settings["exports_dir"]), settings["hyper"])
+                                 Path(settings["exports_dir"]), settings["export_hyper"])

@@ -3,18 +3,17 @@ written into the exports' staging folder once bi_exports has prepared it, so it 
 
 
 def model(dbt, session):
-    import json
     from pathlib import Path
 
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from student_personas import caseload, exports, publish
+    from student_personas import caseload, exports, publish, warehouse
 
-    settings = json.loads(dbt.config.get("caseload_settings"))
+    settings = warehouse.settings(dbt.ref("stg_settings"))
     dbt.ref("bi_exports")  # the exports' staging folder exists once bi_exports has run
     table = dbt.ref("student_caseload").order("student_id, term").to_arrow_table()
-    group_column = settings["group_column"]
+    group_column = settings["caseload_group_column"]
     final = Path(settings["exports_dir"])
     staging = publish.staging_folder(final)
     manifest = caseload.write_caseloads(

@@ -13,7 +13,7 @@ def model(dbt, session):
 
     from student_personas import disclosure, warehouse
 
-    settings = warehouse.settings(dbt.config.get("persona_settings"))
+    settings = warehouse.settings(dbt.ref("stg_settings"))
     rows = dbt.ref("disclosure_cells").order("cell_id").to_arrow_table().to_pylist()
     counts = {row["cell_id"]: row["cell_count"] for row in rows}
     kinds = {row["cell_id"]: row["cell_kind"] for row in rows}

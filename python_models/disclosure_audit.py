@@ -9,7 +9,7 @@ def model(dbt, session):
 
     from student_personas import disclosure_audit, warehouse
 
-    settings = warehouse.settings(dbt.config.get("persona_settings"))
+    settings = warehouse.settings(dbt.ref("stg_settings"))
     published = {
         "persona_summary": dbt.ref("persona_summary"),
         "persona_outcome_context": dbt.ref("persona_outcome_context_published"),
@@ -28,13 +28,8 @@ def model(dbt, session):
         "data_quality_summary": dbt.ref("data_quality_summary"),
         "int_column_roles": dbt.ref("int_column_roles"),
     }
+    raw["label_signal_audit"] = dbt.ref("label_signal_audit")
     published = {name: relation.to_arrow_table() for name, relation in published.items()}
-    if published["label_signal_audit"].num_rows:
-        # The opt-in audit model cannot be ref'd while it is disabled (dbt records every ref of a Python
-        # model); its published view, ref'd above, already orders this model after it. It is in this
-        # model's schema.
-        schema = repr(dbt.this).rsplit(".", 1)[0]
-        raw["label_signal_audit"] = session.sql(f'select * from {schema}."label_signal_audit"')
     findings = disclosure_audit.audit(published, raw, settings["min_cell_size"])
     rows = [finding.as_row() for finding in findings]
     columns = ("finding", "cell", "detail", "what_to_do")

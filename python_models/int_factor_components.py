@@ -7,7 +7,7 @@ def model(dbt, session):
 
     from student_personas import factors, warehouse
 
-    settings = warehouse.settings(dbt.config.get("persona_settings"))
+    settings = warehouse.settings(dbt.ref("stg_settings"))
     rank = warehouse.chosen_value(dbt.ref("int_factor_rank_selection"))
     keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), reference_only=True)
     features = dbt.ref("int_feature_encoding").filter("is_used").order("feature_index").to_arrow_table()

@@ -5,7 +5,7 @@ held-out error the same fit reaches on shuffled reference data, and the flat-cur
 def model(dbt, session):
     from student_personas import personas, structure, warehouse
 
-    settings = warehouse.settings(dbt.config.get("persona_settings"))
+    settings = warehouse.settings(dbt.ref("stg_settings"))
     keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), reference_only=True)
     warehouse.require_features(x.shape[1])
     sample = personas.seeded_sample(len(keys), settings["selection_sample_size"], settings["random_seed"])

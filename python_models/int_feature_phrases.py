@@ -3,13 +3,11 @@ direction, and one per level of each categorical feature column (student_persona
 
 
 def model(dbt, session):
-    import json
-
     import pyarrow as pa
 
-    from student_personas import naming
+    from student_personas import naming, warehouse
 
-    column_phrases = json.loads(dbt.config.get("phrase_settings"))["column_phrases"] or {}
+    column_phrases = warehouse.settings(dbt.ref("stg_settings"))["column_phrases"] or {}
     numeric = [row[0] for row in dbt.ref("int_column_roles")
                .filter("role = 'feature' and kind = 'numeric'").order("column_position")
                .project("column_name").fetchall()]

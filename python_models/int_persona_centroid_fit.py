@@ -6,7 +6,7 @@ def model(dbt, session):
 
     from student_personas import personas, warehouse
 
-    settings = warehouse.settings(dbt.config.get("persona_settings"))
+    settings = warehouse.settings(dbt.ref("stg_settings"))
     k = warehouse.chosen_value(dbt.ref("int_persona_k_selection"))
     keys, scores = warehouse.record_matrix(dbt.ref("int_student_factor_scores"), "factor_", reference_only=True)
     sample = personas.seeded_sample(len(keys), settings["selection_sample_size"], settings["random_seed"])

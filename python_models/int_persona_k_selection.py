@@ -5,7 +5,7 @@ the silhouette the whole pipeline reaches on shuffled reference data, and the fl
 def model(dbt, session):
     from student_personas import personas, structure, warehouse
 
-    settings = warehouse.settings(dbt.config.get("persona_settings"))
+    settings = warehouse.settings(dbt.ref("stg_settings"))
     keys, scores = warehouse.record_matrix(dbt.ref("int_student_factor_scores"), "factor_", reference_only=True)
     feature_keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), reference_only=True)
     if not keys.equals(feature_keys):

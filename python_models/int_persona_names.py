@@ -6,7 +6,7 @@ def model(dbt, session):
 
     from student_personas import naming, warehouse
 
-    settings = warehouse.settings(dbt.config.get("persona_settings"))
+    settings = warehouse.settings(dbt.ref("stg_settings"))
     profiles = dbt.ref("persona_profiles").order("persona_id, feature").to_arrow_table().to_pylist()
     overrides = {row["persona_id"]: row["persona_name"]
                  for row in dbt.ref("persona_name_overrides").to_arrow_table().to_pylist()}

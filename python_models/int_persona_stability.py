@@ -8,7 +8,7 @@ def model(dbt, session):
 
     from student_personas import personas, structure, warehouse
 
-    settings = warehouse.settings(dbt.config.get("persona_settings"))
+    settings = warehouse.settings(dbt.ref("stg_settings"))
     rank = warehouse.chosen_value(dbt.ref("int_factor_rank_selection"))
     k = warehouse.chosen_value(dbt.ref("int_persona_k_selection"))
     keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), reference_only=True)

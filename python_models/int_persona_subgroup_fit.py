@@ -10,7 +10,7 @@ def model(dbt, session):
 
     from student_personas import personas, subgroups, warehouse
 
-    settings = warehouse.settings(dbt.config.get("persona_settings"))
+    settings = warehouse.settings(dbt.ref("stg_settings"))
     keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), reference_only=True)
     assignments = dbt.ref("int_persona_assignments").filter("is_reference").order("student_id, term").to_arrow_table()
     if not keys.select(["student_id", "term"]).equals(assignments.select(["student_id", "term"])):

@@ -6,7 +6,7 @@ def model(dbt, session):
 
     from student_personas import structure, warehouse
 
-    settings = warehouse.settings(dbt.config.get("persona_settings"))
+    settings = warehouse.settings(dbt.ref("stg_settings"))
 
     def chosen_row(relation, metric):
         """The chosen value's row of the sweep's criterion (with its reference and edge)."""

@@ -8,7 +8,7 @@ def model(dbt, session):
 
     from student_personas import neighbours, warehouse
 
-    settings = warehouse.settings(dbt.config.get("persona_settings"))
+    settings = warehouse.settings(dbt.ref("stg_settings"))
     keys, scores = warehouse.record_matrix(dbt.ref("int_student_factor_scores"), "factor_", reference_only=True)
     k = settings["neighbours_k"]
     warehouse.require_students(len(keys), k + 1, f"finding {k} neighbours per student")

@@ -8,7 +8,7 @@ def model(dbt, session):
     from student_personas import disclosure, warehouse
 
     dbt.config(tags=["scoring"])
-    settings = warehouse.settings(dbt.config.get("persona_settings"))
+    settings = warehouse.settings(dbt.ref("stg_settings"))
     rows = dbt.ref("persona_transitions").order(
         "model_version, step, persona_from, persona_to").to_arrow_table().to_pylist()
     counts, kinds, relations = {}, {}, {}

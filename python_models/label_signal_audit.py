@@ -1,4 +1,6 @@
-"""Opt-in label-signal audit: cross-validated label models next to the context indicator."""
+"""Opt-in label-signal audit: cross-validated label models next to the context indicator. The model always
+runs (so every model that reads it can ref it); without the setting label_signal_audit it trains nothing
+and returns no rows."""
 
 
 def model(dbt, session):
@@ -7,7 +9,9 @@ def model(dbt, session):
 
     from student_personas import audit, warehouse
 
-    settings = warehouse.settings(dbt.config.get("persona_settings"))
+    settings = warehouse.settings(dbt.ref("stg_settings"))
+    if not settings["label_signal_audit"]:
+        return audit.empty_result_table()
     keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), reference_only=True)
     indicator = dbt.ref("student_context_indicator").order("student_id, term").to_arrow_table()
     labels = dbt.ref("int_student_labels").order("student_id, term").to_arrow_table()
@@ -24,18 +28,4 @@ def model(dbt, session):
     warehouse.progress(f"label-signal audit: {settings['label_audit_folds']}-fold models on {len(keys):,} students")
     results = audit.label_signal_audit(x, y, indicator.column("context_score").to_numpy(), leave_one_out, flagged,
                                        settings["label_audit_folds"], settings["random_seed"])
-    names = list(results)
-    column = lambda attribute: [getattr(results[name], attribute) for name in names]  # noqa: E731
-    return pa.table({
-        "model": names,
-        "roc_auc": pa.array(column("roc_auc"), pa.float64()),
-        "pr_auc": pa.array(column("pr_auc"), pa.float64()),
-        "flagged": pa.array(column("flagged"), pa.int64()),
-        "true_positives": pa.array(column("true_positives"), pa.int64()),
-        "false_positives": pa.array(column("false_positives"), pa.int64()),
-        "false_negatives": pa.array(column("false_negatives"), pa.int64()),
-        "true_negatives": pa.array(column("true_negatives"), pa.int64()),
-        "recall": pa.array(column("recall"), pa.float64()),
-        "precision": pa.array(column("precision"), pa.float64()),
-        "interpretation": [audit.interpretation(results)] * len(names),
-    })
+    return audit.result_table(results)

@@ -4,19 +4,18 @@ Every table a page reads is listed here with a literal dbt.ref, so dbt builds th
 DAG shows what the reports depend on; a page that reads a table missing here fails with a message.
 """
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from student_personas import publish
-from student_personas.reports import render_site
+from student_personas import publish, warehouse
+from student_personas.reports import page_settings, render_site
 
 # Page templates and queries, relative to the project directory (where dbt runs).
 TEMPLATES_DIR = "reports"
 
 
 def model(dbt, session):
-    settings = json.loads(dbt.config.get("report_settings"))
+    settings = page_settings(warehouse.settings(dbt.ref("stg_settings")))
     relations = {
         "data_quality_summary_published": dbt.ref("data_quality_summary_published"),
         "int_student_records": dbt.ref("int_student_records"),
@@ -53,8 +52,7 @@ def model(dbt, session):
         "fairness_composition_published": dbt.ref("fairness_composition_published"),
         "context_tier_counts_published": dbt.ref("context_tier_counts_published"),
         "fairness_flag_parity_published": dbt.ref("fairness_flag_parity_published"),
-        # Empty unless var label_signal_audit is on: the audit model itself is then disabled, and dbt records
-        # every dbt.ref of a Python model whatever the code around it, so it cannot be ref'd here.
+        # Empty unless the setting label_signal_audit is on.
         "label_signal_audit_published": dbt.ref("label_signal_audit_published"),
         # Student lookup (staff only): student-level reasons, actions and priorities.
         "student_reasons": dbt.ref("student_reasons"),

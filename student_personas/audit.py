@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -137,3 +138,24 @@ def interpretation(results: dict[str, FlagMetrics]) -> str:
     return (f"The features carry {signal} signal about the label (best cross-validated model: "
             f"{best_name.replace('_', ' ')}, ROC-AUC {best.roc_auc:.2f}); {kept}. The published indicator's "
             "own figures are in-sample and optimistic. This audit is descriptive; nothing here feeds the personas.")
+
+
+RESULT_SCHEMA = pa.schema([
+    ("model", pa.string()), ("roc_auc", pa.float64()), ("pr_auc", pa.float64()), ("flagged", pa.int64()),
+    ("true_positives", pa.int64()), ("false_positives", pa.int64()), ("false_negatives", pa.int64()),
+    ("true_negatives", pa.int64()), ("recall", pa.float64()), ("precision", pa.float64()),
+    ("interpretation", pa.string())])
+
+
+def result_table(results: dict[str, FlagMetrics]) -> pa.Table:
+    """The label_signal_audit table: one row per model, with the interpretation on every row."""
+    names = list(results)
+    columns = {field.name: [getattr(results[name], field.name, None) for name in names]
+               for field in RESULT_SCHEMA if field.name not in ("model", "interpretation")}
+    return pa.table({"model": names, **columns, "interpretation": [interpretation(results)] * len(names)},
+                    schema=RESULT_SCHEMA)
+
+
+def empty_result_table() -> pa.Table:
+    """The label_signal_audit table of a build that does not run the audit."""
+    return RESULT_SCHEMA.empty_table()

@@ -50,12 +50,15 @@ def _set_values(pairs: list[str]) -> dict:
 
 
 def _configuration_file(path: Path | None) -> dict:
-    """The vars of `path`, or of the active configuration when it is None."""
-    chosen = configuration.active_file(str(path.resolve()) if path else None)
+    """The var that points dbt at another vars file for this command ({} for the active configuration,
+    which dbt's preflight reads itself); a file that cannot be read stops here, before dbt starts."""
+    if path is None:
+        return {}
     try:
-        return configuration.read_vars_file(chosen)
+        configuration.read_vars_file(path)
     except configuration.ConfigurationProblem as problem:
         raise SystemExit(f"student-personas: {problem}") from problem
+    return {configuration.CONFIG_FILE_VAR: str(path.resolve())}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,8 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 ACTIVE_FILE = PROJECT_DIR / "personas.yml"
 WORKED_EXAMPLE = PROJECT_DIR / "examples" / "builtin" / "vars.yml"
 CONFIG_FILE_VAR = "config_file"
+# Settings of one scoring command (make score passes them with --vars): never in a vars file.
+COMMAND_ONLY_VARS = ("score_students_path", "score_events_path", "score_term_label", "persona_model_version")
 
 
 class ConfigurationProblem(ValueError):
@@ -58,6 +60,10 @@ def read_vars_file(path: Path) -> dict:
         raise ConfigurationProblem(f"vars file {path} holds `name: value` lines, not a {type(loaded).__name__}")
     if CONFIG_FILE_VAR in loaded:
         raise ConfigurationProblem(f"vars file {path} sets {CONFIG_FILE_VAR}: a vars file cannot name another one")
+    scoring = [name for name in COMMAND_ONLY_VARS if name in loaded]
+    if scoring:
+        raise ConfigurationProblem(f"vars file {path} sets {', '.join(scoring)}: these belong to one scoring command "
+                                   "(make score STUDENTS=... [TERM=...] [MODEL_VERSION=...]), not to a vars file")
     return {str(name): value for name, value in loaded.items()}
 
 
@@ -74,3 +80,33 @@ def combine(defaults: dict, given: set[str], file_values: dict) -> tuple[dict, d
         else:
             values[name], origins[name] = defaults[name], "default"
     return values, origins
+
+
+def project_defaults(project_dir: Path = PROJECT_DIR) -> dict:
+    """The project's defaults: the vars block of dbt_project.yml (dbt reads the same block)."""
+    project = yaml.safe_load((Path(project_dir) / "dbt_project.yml").read_text(encoding="utf-8"))
+    return dict(project.get("vars") or {})
+
+
+def output_folder(value: str | None, published: Path, suffix: str, project_dir: Path) -> str:
+    """An output folder: the configured one (relative to the project), or `<warehouse stem><suffix>` beside
+    the published warehouse."""
+    if value:
+        path = Path(value)
+        return str(path if path.is_absolute() else project_dir / path)
+    return str(published.with_name(published.name.rsplit(".", 1)[0] + suffix))
+
+
+def resolve(given: dict, project_dir: Path = PROJECT_DIR, published: Path | None = None) -> tuple[dict, dict, Path]:
+    """The settings of one dbt command: (values, origins, the vars file read). `given` are the vars passed
+    with --vars (config_file among them, or not). Output folders are resolved to absolute paths (beside
+    the published warehouse when not set), so every model and hook reads the same folders. Raises
+    ConfigurationProblem when the vars file cannot be read."""
+    path = active_file(given.get(CONFIG_FILE_VAR), Path(project_dir))
+    file_values = read_vars_file(path)
+    defaults = {**project_defaults(project_dir), **given}
+    values, origins = combine(defaults, set(given), file_values)
+    if published is not None:
+        for name, suffix in (("exports_dir", "_exports"), ("reports_dir", "_reports")):
+            values[name] = output_folder(values.get(name), Path(published), suffix, Path(project_dir))
+    return values, origins, path

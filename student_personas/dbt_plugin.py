@@ -5,7 +5,7 @@
   for transcoded copies of inputs beside the working warehouse;
 - runs the safe refresh of student_personas.publish: before dbt first opens the warehouse in a command,
   the warehouse's lock and a fresh working copy of the published warehouse; the functions the hooks call
-  to check output folders (`student_personas_check_outputs`), approve a whole, successful run
+  to approve a whole, successful run
   (`student_personas_approve`) or drop a failed one's staged outputs (`student_personas_abandon`); and,
   once dbt has closed the working file after its run, the publish itself (on dbt's FinishedRunningStats
   event, so it happens in the same command, in a terminal and under dbtRunner alike);
@@ -29,7 +29,7 @@ from dbt_common.events.types import Note
 from dbt_common.invocation import get_invocation_id
 from threadpoolctl import threadpool_limits
 
-from student_personas import preflight, publish, settings, sql_functions
+from student_personas import preflight, publish, sql_functions
 
 
 class Plugin(BasePlugin):
@@ -58,12 +58,8 @@ class Plugin(BasePlugin):
 
     def configure_connection(self, conn):
         sql_functions.register(conn)
-        conn.create_function("student_personas_setting_names", lambda: json.dumps(sorted(settings.SETTINGS)), [],
-                             "VARCHAR", side_effects=True)
         conn.create_function("student_personas_preflight", self._preflight, ["VARCHAR"], "VARCHAR", side_effects=True)
         conn.create_function("student_personas_remove_transcoded", _remove_files, ["VARCHAR"], "BOOLEAN",
-                             side_effects=True)
-        conn.create_function("student_personas_check_outputs", _check_outputs, ["VARCHAR"], "VARCHAR",
                              side_effects=True)
         conn.create_function("student_personas_approve", lambda folders: publish.approve(self.run, _paths(folders)),
                              ["VARCHAR"], "VARCHAR", side_effects=True)
@@ -74,6 +70,7 @@ class Plugin(BasePlugin):
         request = json.loads(request_json)
         request["project_dir"] = os.getcwd()
         request["workdir"] = str(self.working.with_name(self.working.name + ".inputs"))
+        request["published_path"] = str(self.published.resolve())
         return preflight.prepare_json(json.dumps(request))
 
     def _on_event(self, message) -> None:
@@ -93,17 +90,6 @@ class Plugin(BasePlugin):
 
 def _paths(folders_json: str) -> list[Path]:
     return [Path(folder) for folder in json.loads(folders_json)]
-
-
-def _check_outputs(folders_json: str) -> str:
-    """Every problem with the output folders, one per line ("" when none)."""
-    problems = []
-    for folder in _paths(folders_json):
-        try:
-            publish.check_output_folder(folder)
-        except publish.PublishError as error:
-            problems.append(str(error))
-    return "\n".join(problems)
 
 
 def _abandon(run, folders_json: str) -> str:

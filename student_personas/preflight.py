@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from student_personas import events, inputs, settings
+from student_personas import configuration, events, inputs, publish, settings
 from student_personas.inputs import InputFile, InputProblem, sql_identifier, sql_string
 
 RESERVED_COLUMNS = ("student_id", "term", "source_row_number", "label_value", "passed_validation", "validation_failures")
@@ -535,12 +535,25 @@ def _input_facts_sql(rows: list[dict]) -> str:
             "(input_name, path, file_format, encoding, delimiter, records_counted, notices, facts)")
 
 
-def prepare(config: dict, given: set[str], project_dir: Path, workdir: Path, stored_model: dict | None = None) -> Plan:
+def settings_table_sql(config: dict, origins: dict | None = None) -> str:
+    """The statement that writes the run's settings as the table inputs.settings (one row per setting: its
+    value as JSON and where it came from), which every model reads."""
+    rows = ", ".join(
+        f"({sql_string(name)}, {sql_string(json.dumps(value))}::json, {sql_string((origins or {}).get(name, 'default'))})"
+        for name, value in sorted(config.items()))
+    return ("create or replace table inputs.settings as select * from (values " + rows + ") "
+            "as settings (setting_name, setting_value, setting_origin)")
+
+
+def prepare(config: dict, given: set[str], project_dir: Path, workdir: Path, stored_model: dict | None = None,
+            origins: dict | None = None) -> Plan:
     """Check `config` (every setting's value) against the input files and return the loading plan.
 
-    `given` are the var names the user passed; `stored_model` (a scoring run) holds the stored persona model's
-    columns and settings. Raises PreflightError listing every problem."""
+    `given` are the var names the user set (in the vars file or with --vars); `stored_model` (a scoring
+    run) holds the stored persona model's columns and settings; `origins` say where each setting came from.
+    Raises PreflightError listing every problem."""
     problems = settings.problems(config, given)
+    resolved = dict(config)
     notices: list[str] = []
     scoring = bool(config.get("score_students_path"))
     if scoring and stored_model is None:
@@ -609,10 +622,12 @@ def prepare(config: dict, given: set[str], project_dir: Path, workdir: Path, sto
         plan.notices.append(f"column '{column}' looks like a term or presentation code; as a feature it would make "
                             "later terms unscoreable (declare it as term_column or in excluded_columns)")
     plan.statements.append("create schema if not exists inputs")
+    plan.statements.append(settings_table_sql(resolved, origins))
     plan.statements.append(_load_table("students", students, numbered=True))
+    plan.facts["records_counted"] = inputs.count_records(students)
     files = [{"input": "students", "path": str(students.path), "format": students.format,
               "encoding": students.encoding, "delimiter": students.delimiter,
-              "records_counted": inputs.count_records(students), "notices": list(students.notices),
+              "records_counted": plan.facts["records_counted"], "notices": list(students.notices),
               "facts": plan.facts}]
     if event_plan is not None:
         plan.statements.append(event_plan[0])
@@ -710,12 +725,39 @@ def _scoring_config(config: dict, stored_model: dict, header: list[str], problem
     return stored
 
 
+def output_folder_problems(config: dict) -> list[str]:
+    """Output folders this product may not replace (an existing, non-empty folder it did not create)."""
+    found = []
+    for name in ("exports_dir", "reports_dir"):
+        try:
+            publish.check_output_folder(Path(config[name]))
+        except publish.PublishError as error:
+            found.append(f"{name}: {error}")
+    return found
+
+
 def prepare_json(request_json: str) -> str:
-    """The SQL function behind the on-run-start hook: a JSON request in, a JSON plan (or problems) out."""
+    """The SQL function behind the on-run-start hook: a JSON request in, a JSON plan (or problems) out.
+
+    The request holds the vars given with --vars; the settings are resolved here (student_personas.
+    configuration: --vars, else the vars file, else the project default) and written to inputs.settings."""
     request = json.loads(request_json)
+    project_dir = Path(request["project_dir"])
+    given = request.get("given") or {}
     try:
-        plan = prepare(request["config"], set(request.get("given") or ()), Path(request["project_dir"]),
-                       Path(request["workdir"]), request.get("stored_model"))
+        config, origins, path = configuration.resolve(given, project_dir, Path(request["published_path"]))
+    except configuration.ConfigurationProblem as problem:
+        error = PreflightError([str(problem)])
+        return json.dumps({"problems": error.problems, "message": str(error)})
+    named = set(given) | {name for name, origin in origins.items() if origin == "file"}
+    try:
+        folder_problems = output_folder_problems(config)
+        if folder_problems:
+            raise PreflightError(folder_problems)
+        plan = prepare(config, named, project_dir, Path(request["workdir"]), request.get("stored_model"), origins)
     except PreflightError as error:
         return json.dumps({"problems": error.problems, "message": str(error)})
+    shown = path.relative_to(project_dir) if path.is_relative_to(project_dir) else path
+    overridden = sorted(name for name in given if name != configuration.CONFIG_FILE_VAR)
+    plan.notices.insert(0, f"configuration: {shown}" + (f", with {', '.join(overridden)} from --vars" if overridden else ""))
     return plan.as_json()

@@ -226,6 +226,8 @@ def _event_setting(name):
 
 
 SETTINGS: dict[str, Setting] = {
+    # the vars file (--vars only; see student_personas.configuration)
+    "config_file": text(nullable=True),
     # input
     "students_path": text(nullable=True),
     "events_path": text(nullable=True),

@@ -20,13 +20,14 @@ import pyarrow.compute as pc
 from threadpoolctl import threadpool_limits
 
 
-def settings(raw: str | None) -> dict:
-    """The persona settings (dbt vars) a Python model received through its YAML config. dbt only passes
-    config keys that the model file reads literally, so each model calls
-    `warehouse.settings(dbt.config.get("persona_settings"))` itself."""
-    if raw is None:
-        raise ValueError("persona_settings config missing: add the model to python_models/_models.yml")
-    return json.loads(raw)
+def settings(relation) -> dict:
+    """The run's settings (stg_settings: name -> value, as the preflight resolved them), for a dbt Python model
+    that calls `warehouse.settings(dbt.ref("stg_settings"))`: reading them through a ref puts the dependency
+    in lineage. `neighbours_k` is the larger of the two neighbour counts the neighbour search serves."""
+    values = {name: json.loads(value) for name, value in
+              relation.project("setting_name, cast(setting_value as varchar)").fetchall()}
+    values["neighbours_k"] = max(int(values["students_like_me_k"]), int(values["context_neighbours_k"]))
+    return values
 
 
 def progress(message: str) -> None:

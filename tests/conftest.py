@@ -20,6 +20,8 @@ import duckdb
 import pytest
 import yaml
 
+from student_personas.configuration import COMMAND_ONLY_VARS
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(os.environ.get("PERSONAS_SHARED_DIR", PROJECT_DIR.parent / "shared"))
 REAL_CSV = SHARED_DIR / "data" / "student_management_dataset.csv"
@@ -66,7 +68,12 @@ def run_dbt(workdir: Path, command: str = "build", variables: dict | None = None
     merged = {**(BUILTIN_VARS if base_vars is None else base_vars), "reports_dir": str(workdir / "reports"),
               "exports_dir": str(workdir / "exports"), **(variables or {})}
     if command.startswith("build") or command.startswith("run") or command.startswith("docs"):
-        args += ["--vars", json.dumps(merged)]
+        # The settings go into a vars file, as a user's would (the project's own personas.yml is never read);
+        # a scoring command's own settings go on the command line, as make score passes them.
+        command_line = {name: merged.pop(name) for name in COMMAND_ONLY_VARS if name in merged}
+        vars_file = workdir / "test_vars.yml"
+        vars_file.write_text(yaml.safe_dump(merged, sort_keys=False), encoding="utf-8")
+        args += ["--vars", json.dumps({"config_file": str(vars_file), **command_line})]
     env = {**os.environ, "PERSONAS_DB": str(database), "DBT_PROFILES_DIR": str(project_dir)}
     completed = subprocess.run(args, cwd=project_dir, env=env, capture_output=True, text=True)
     working = database.with_name(database.name + ".build")

@@ -71,14 +71,15 @@ def test_referenced_tables_are_the_literal_ref_arguments():
 
 
 def test_report_model_refs_exactly_the_tables_the_pages_read():
-    """The DAG stays honest: python_models/report_pages.py refs every table a page reads, and no other."""
+    """The DAG stays honest: python_models/report_pages.py refs every table a page reads, and no other (but
+    the settings it renders with)."""
     source = (PROJECT_DIR / "python_models" / "report_pages.py").read_text(encoding="utf-8")
     model_refs = {
         call.args[0].value for call in ast.walk(ast.parse(source))
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "ref"
     }
     page_refs = set().union(*(referenced_tables(page) for page in discover_pages(PROJECT_DIR / "reports")))
-    assert page_refs and model_refs == page_refs
+    assert page_refs and model_refs == page_refs | {"stg_settings"}
 
 
 # ---- running queries -------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import duckdb
 import pytest
 
 from conftest import BUILTIN_VARS, DBT, PROJECT_DIR, copy_published, run_dbt
+from student_personas.configuration import WORKED_EXAMPLE
 from student_personas import publish
 
 pytestmark = pytest.mark.dbt  # real dbt builds: not part of make test-fast
@@ -35,7 +36,8 @@ SEED = 15
 
 
 def dbt_command(workdir: Path) -> tuple[list[str], dict]:
-    variables = {**BUILTIN_VARS, **QUICK, "reports_dir": str(workdir / "reports"), "exports_dir": str(workdir / "exports")}
+    variables = {**BUILTIN_VARS, **QUICK, "reports_dir": str(workdir / "reports"), "exports_dir": str(workdir / "exports"),
+                 "config_file": str(WORKED_EXAMPLE)}
     args = [DBT, "build", "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
             "--vars", json.dumps(variables)]
     return args, {**os.environ, "PERSONAS_DB": str(workdir / "warehouse.duckdb"), "DBT_PROFILES_DIR": str(PROJECT_DIR)}

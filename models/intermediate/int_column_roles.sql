@@ -8,7 +8,7 @@
   that the scored event log cannot produce (event vars changed since fitting) stops the run, naming it.
 -#}
 {%- set scoring = is_scoring_run() %}
-{%- set missing = var('missing_values') %}
+{%- set missing = configured('missing_values') %}
 
 with
 
@@ -63,8 +63,8 @@ event_features as (
         feature_position as event_position,
         -- every student has a value (a student without events gets the value without events)
         {{ sql_string(missing.get('numeric', 'median') if missing.get('numeric', 'median') is string else 'median') }} as missing_policy,
-        {%- set clip_overrides = (var('clip_outliers') or {}).get('columns') or {} %}
-        {%- set clip_default = sql_string((var('clip_outliers') or {}).get('method', 'quantile')) %}
+        {%- set clip_overrides = (configured('clip_outliers') or {}).get('columns') or {} %}
+        {%- set clip_default = sql_string((configured('clip_outliers') or {}).get('method', 'quantile')) %}
         {%- if clip_overrides %}
         case feature_column
             {%- for column, method in clip_overrides.items() %}

@@ -4,7 +4,7 @@
   get a share feature (event_share_<type>, named from the type's text; a rank suffix keeps names unique);
   a scoring run uses the stored persona model's types instead.
 -#}
-{%- set types_max = var('event_activity_types_max', 5) %}
+{%- set types_max = configured('event_activity_types_max') %}
 
 with
 

@@ -4,7 +4,7 @@
   event_period_start (day 0 for day offsets) or else on the day of the term's first usable event, and lasts
   event_windows.period_weeks weeks or else through the week of the term's last usable event.
 -#}
-{%- set period_weeks = (var('event_windows', none) or {}).get('period_weeks') %}
+{%- set period_weeks = (configured('event_windows') or {}).get('period_weeks') %}
 
 with
 

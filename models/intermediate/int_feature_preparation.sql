@@ -9,8 +9,8 @@
   at the fitted cohort's quantiles, or Tukey's fences Q1 - m·IQR, Q3 + m·IQR (none when the IQR is 0, since
   fences at a single value would clip every other value).
 -#}
-{%- set missing = var('missing_values') -%}
-{%- set clipping = var('clip_outliers') -%}
+{%- set missing = configured('missing_values') -%}
+{%- set clipping = configured('clip_outliers') -%}
 {%- set quantiles = clipping.get('quantiles', [0.001, 0.999]) -%}
 
 {%- if is_scoring_run() %}

@@ -8,7 +8,7 @@
 -#}
 {%- set share_columns = event_share_columns() %}
 {%- set features = event_feature_definitions() %}
-{%- set early_weeks = (var('event_windows', none) or {}).get('early_weeks') or 0 %}
+{%- set early_weeks = (configured('event_windows') or {}).get('early_weeks') or 0 %}
 
 with
 

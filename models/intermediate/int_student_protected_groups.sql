@@ -9,8 +9,8 @@
 {%- set roles = column_roles() -%}
 {%- set text_columns = columns_with(roles, 'protected', 'categorical') -%}
 {%- set numeric_columns = columns_with(roles, 'protected', 'numeric') -%}
-{%- set declared_bins = var('protected_bins', {}) or {} -%}
-{%- set groups = var('protected_quantile_groups') | int -%}
+{%- set declared_bins = configured('protected_bins') or {} -%}
+{%- set groups = configured('protected_quantile_groups') | int -%}
 
 with records as (
 

@@ -12,7 +12,7 @@
 {#- An event log with a term column joins on (student_id, term); one without is a single period and
     joins on student_id (the preflight requires both files to have terms or neither). -#}
 {%- set event_key = ['student_id', 'term'] if event_log_layout().get('term') else ['student_id'] -%}
-{%- set reference_terms = var('reference_terms', none) -%}
+{%- set reference_terms = configured('reference_terms') -%}
 {#- The parts of a composite id are kept beside student_id; a single id column is student_id itself. -#}
 {%- set kept = [] -%}
 {%- for column in file_columns if column.role != 'term' and (column.role != 'id' or columns_with(roles, 'id') | length > 1) -%}

@@ -5,9 +5,9 @@
   (a grade recorded after the outcome, a status that implies it): personas built on it inherit the label.
   Nothing is fitted; the label never reaches a model. Empty when no label column is declared.
 -#}
-{%- set threshold = var('outcome_proxy_auc') -%}
+{%- set threshold = configured('outcome_proxy_auc') -%}
 {%- set roles = column_roles() -%}
-{%- set has_label = (columns_with(roles, 'label') | length > 0) or var('label_expression', none) is not none -%}
+{%- set has_label = (columns_with(roles, 'label') | length > 0) or configured('label_expression') is not none -%}
 {%- set numeric_columns = columns_with(roles, 'feature', 'numeric') -%}
 {%- set categorical_columns = columns_with(roles, 'feature', 'categorical') -%}
 

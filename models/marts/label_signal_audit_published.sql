@@ -4,28 +4,12 @@
     'suppressed', and no recall or precision is derived from either. The ROC-AUC and PR-AUC are published
     to two decimals, and only when the label's overall positives and negatives are published: an AUC is a
     count of ordered pairs over positives x negatives, so at full precision it gives back a withheld
-    number of positives (and the interpretation quotes it). Empty while var label_signal_audit is off (the
-    audit model is then disabled and absent), so readers need no other switch. -#}
+    number of positives (and the interpretation quotes it). Empty while the setting label_signal_audit is off
+    (the audit model then trains nothing and has no rows), so readers need no other switch. -#}
 
 with audit as (
 
-    {%- if label_signal_audit_enabled() %}
     select * from {{ ref('label_signal_audit') }}
-    {%- else %}
-    select
-        null::varchar as model,
-        null::double as roc_auc,
-        null::double as pr_auc,
-        null::bigint as flagged,
-        null::bigint as true_positives,
-        null::bigint as false_positives,
-        null::bigint as false_negatives,
-        null::bigint as true_negatives,
-        null::double as recall,
-        null::double as precision,
-        null::varchar as interpretation
-    where false
-    {%- endif %}
 
 ),
 
@@ -53,7 +37,7 @@ published as (
             as precision,
         case when label_positive.suppression is null and label_negative.suppression is null
             then audit.interpretation
-            else 'Withheld by the small-cell rule: the label has fewer than {{ var("min_cell_size") }} positives or '
+            else 'Withheld by the small-cell rule: the label has fewer than {{ configured('min_cell_size') }} positives or '
                 || 'negatives, and the ROC-AUC of a model would give their number back.'
         end as interpretation,
         coalesce(tp.suppression, fp.suppression, fn.suppression, tn.suppression, flagged.suppression) is not null

@@ -4,7 +4,7 @@
   plus the share of those peers who are in the student's own persona.
 -#}
 {%- set numeric_features = columns_with(column_roles(), 'feature', 'numeric') -%}
-{%- set declared = var('peer_profile_columns', none) -%}
+{%- set declared = configured('peer_profile_columns') -%}
 {%- set columns = [] -%}
 {%- for column in (declared if declared is not none else numeric_features) if column in numeric_features -%}
   {%- do columns.append(column) -%}

@@ -40,7 +40,7 @@ ranked as (
             partition by profiles.persona_id, profiles.level is null
             order by abs(profiles.standardized_difference) desc, profiles.feature
         ) end as numeric_contrast_rank,
-        abs(profiles.standardized_difference) >= {{ var('name_min_contrast') }} as is_distinguishing,
+        abs(profiles.standardized_difference) >= {{ configured('name_min_contrast') }} as is_distinguishing,
         case
             when profiles.level is null
                 then case when profiles.standardized_difference < 0 then 'below' else 'above' end

@@ -81,8 +81,8 @@ context as (
                 when positives < 5 then format('Only {} positives: the rate is fragile.', positives)
             end,
             case
-                when n_students < {{ var('min_cell_size') }} then format(
-                    'Fewer than {} students: the label counts are withheld in published outputs.', {{ var('min_cell_size') }})
+                when n_students < {{ configured('min_cell_size') }} then format(
+                    'Fewer than {} students: the label counts are withheld in published outputs.', {{ configured('min_cell_size') }})
             end,
             'Descriptive context, not a prediction for any student.'
         ) as caution

@@ -26,8 +26,8 @@ judged as (
         stability_bar,
         n_reference_draws,
         bootstrap_jaccard_mean > stability_bar as is_above_reference,
-        {{ var('stability_threshold') }}::double as stability_threshold,
-        bootstrap_jaccard_mean >= {{ var('stability_threshold') }} and bootstrap_jaccard_mean > stability_bar
+        {{ configured('stability_threshold') }}::double as stability_threshold,
+        bootstrap_jaccard_mean >= {{ configured('stability_threshold') }} and bootstrap_jaccard_mean > stability_bar
             as is_stable
     from stability
 

@@ -46,7 +46,7 @@ contrasts as (
         row_number() over (
             partition by persona_id order by abs(standardized_difference) desc, feature) as phrase_rank
     from {{ ref('persona_subgroup_profiles') }}
-    where abs(standardized_difference) >= {{ var('name_min_contrast') }}
+    where abs(standardized_difference) >= {{ configured('name_min_contrast') }}
         and (level is null or standardized_difference > 0)
 
 ),

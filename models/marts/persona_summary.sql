@@ -45,7 +45,7 @@ leading_contrasts as (
 
     select persona_id, source_column
     from {{ ref('persona_profiles') }}
-    where abs(standardized_difference) >= {{ var('name_min_contrast') }}
+    where abs(standardized_difference) >= {{ configured('name_min_contrast') }}
     qualify row_number() over (
         partition by persona_id order by abs(standardized_difference) desc, source_column, level) <= 3
 
@@ -135,7 +135,7 @@ summary as (
             ' Distinguished partly by {}, which may encode the outcome itself (single-feature ROC-AUC at least '
             '{:.2f} or at most {:.2f}): read its outcome rate with care.',
             array_to_string(persona_proxies.outcome_proxy_columns, ', '),
-            {{ var('outcome_proxy_auc') }}, 1 - {{ var('outcome_proxy_auc') }})
+            {{ configured('outcome_proxy_auc') }}, 1 - {{ configured('outcome_proxy_auc') }})
             else ''
         end as description,
         stability.bootstrap_jaccard_mean,

@@ -12,7 +12,7 @@
 with neighbours as (
 
     select * from {{ ref('int_student_neighbours') }}
-    where neighbour_rank <= {{ var('context_neighbours_k') }}
+    where neighbour_rank <= {{ configured('context_neighbours_k') }}
 
 ),
 

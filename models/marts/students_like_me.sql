@@ -7,7 +7,7 @@
 with neighbours as (
 
     select * from {{ ref('int_student_neighbours') }}
-    where neighbour_rank <= {{ var('students_like_me_k') }}
+    where neighbour_rank <= {{ configured('students_like_me_k') }}
 
 ),
 

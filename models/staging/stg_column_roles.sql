@@ -11,12 +11,12 @@
 {%- set input_columns = input_column_names() -%}
 {%- set scoring = is_scoring_run() -%}
 {%- set declared = declared_roles() if not scoring else {} -%}
-{%- set categorical = var('categorical_columns', {}) or {} -%}
-{%- set ranges = var('range_rules', {}) or {} -%}
-{%- set derived = (var('derived_features', {}) or {}) if not scoring else {} -%}
-{%- set missing = var('missing_values') -%}
+{%- set categorical = configured('categorical_columns') or {} -%}
+{%- set ranges = configured('range_rules') or {} -%}
+{%- set derived = (configured('derived_features') or {}) if not scoring else {} -%}
+{%- set missing = configured('missing_values') -%}
 {%- set missing_overrides = missing.get('columns') or {} -%}
-{%- set clipping = var('clip_outliers') -%}
+{%- set clipping = configured('clip_outliers') -%}
 {%- set clip_overrides = clipping.get('columns') or {} -%}
 {%- set term_like = input_fact('term_like_columns') or [] -%}
 {%- set decimal_separator = input_fact('decimal_separator') -%}
@@ -122,7 +122,7 @@ input_roles as (
         {%- else %}
         case
             when declarations.declared_role is not null then declarations.declared_role
-            when {{ 'true' if var('feature_columns', none) is not none else 'false' }} then 'ignored'
+            when {{ 'true' if configured('feature_columns') is not none else 'false' }} then 'ignored'
             when column_profiles.distinct_count = column_profiles.row_count
                 and regexp_matches(lower(column_profiles.column_name), '(^|[^a-z])(id|uuid|guid|key)$') then 'ignored'
             else 'feature'
@@ -294,7 +294,7 @@ explained as (
                 when {{ 'true' if scoring else 'false' }} and role = 'ignored' then 'not a column of the stored persona model; not used'
                 when {{ 'true' if scoring else 'false' }} then 'as in the stored persona model: ' || role
                 when role = 'ignored' and is_declared then 'declared ignored'
-                when role = 'ignored' and {{ 'true' if var('feature_columns', none) is not none else 'false' }}
+                when role = 'ignored' and {{ 'true' if configured('feature_columns') is not none else 'false' }}
                     then 'not listed in feature_columns; not used'
                 when role = 'ignored' then 'looks like an identifier (every value is distinct); not used (declare it as '
                     || 'id_column, or list it in feature_columns to use it)'

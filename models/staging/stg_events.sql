@@ -29,7 +29,7 @@ select
 limit 0
 
 {%- else %}
-{%- set period_weeks = (var('event_windows', none) or {}).get('period_weeks') %}
+{%- set period_weeks = (configured('event_windows') or {}).get('period_weeks') %}
 {%- set time_column = layout.time %}
 {%- set amount_column = layout.amount %}
 {%- set text_time = event_column_is_text(layout, 'time') %}

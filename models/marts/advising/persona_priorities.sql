@@ -12,7 +12,7 @@
 with profiles as (
 
     select * from {{ ref('persona_profiles') }}
-    where abs(standardized_difference) >= {{ var('name_min_contrast') }}
+    where abs(standardized_difference) >= {{ configured('name_min_contrast') }}
 
 ),
 
@@ -204,7 +204,7 @@ described as (
         end as label_rate_status,
         case
             when action_contrasts is null then format(
-                'No contrast of at least {} SD on a column and direction the playbook covers', {{ var('name_min_contrast') }})
+                'No contrast of at least {} SD on a column and direction the playbook covers', {{ configured('name_min_contrast') }})
             else format('Playbook-covered contrasts of {:.1f} SD in all ({})', action_contrast, action_contrasts)
         end
         || '; ' || format('{:.0f}', 100 * share_with_student_actions)

@@ -10,7 +10,7 @@
 with standardized as (
 
     select * from {{ ref('int_student_standardized_values') }}
-    where abs(standardized_value) >= {{ var('student_action_min_contrast') }}
+    where abs(standardized_value) >= {{ configured('student_action_min_contrast') }}
 
 ),
 
@@ -66,4 +66,4 @@ prioritised as (
 
 select *, {{ run_id() }} as run_id
 from prioritised
-where priority <= {{ var('student_actions_max') }}
+where priority <= {{ configured('student_actions_max') }}

@@ -6,7 +6,7 @@
   and a label or protected column cannot be the grouping column.
 -#}
 -- depends_on: {{ ref('int_column_roles') }}
-{%- set group_column = var('caseload_group_column', none) -%}
+{%- set group_column = configured('caseload_group_column') -%}
 {%- if execute and group_column is not none -%}
   {%- set roles = column_roles() -%}
   {%- set matches = roles | selectattr('column_name', 'equalto', group_column) | list -%}

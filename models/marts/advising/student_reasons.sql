@@ -46,7 +46,7 @@ reasons as (
         and phrases.level is not distinct from explanations.level
         and phrases.direction is not distinct from
             case when explanations.level is null then explanations.value_direction end
-    where explanations.part = 'feature' and explanations.rank <= {{ var('explanation_top_n') }}
+    where explanations.part = 'feature' and explanations.rank <= {{ configured('explanation_top_n') }}
 
 ),
 
@@ -59,7 +59,7 @@ per_student as (
         list(feature order by rank) as top_features,
         coalesce(
             list(reason order by rank) filter (
-                where contribution > 0 and rank <= {{ var('explanation_sentence_reasons') }}),
+                where contribution > 0 and rank <= {{ configured('explanation_sentence_reasons') }}),
             []::varchar[]
         ) as sentence_reasons
     from reasons

@@ -6,7 +6,6 @@
   tables as a reader would) checks exactly these cells. A relation is `sum(coefficient * count) = 0`: a
   total with coefficient -1 and the cells it adds up to with +1.
 -#}
-{%- set audit_enabled = label_signal_audit_enabled() -%}
 
 with assignments as (
 
@@ -52,14 +51,12 @@ sensitive_columns as (
     where role in ('protected', 'label', 'label_source')
 
 ),
-{%- if audit_enabled %}
-
 label_audit as (
 
+    -- Empty unless the setting label_signal_audit is on.
     select * from {{ ref('label_signal_audit') }}
 
 ),
-{%- endif %}
 
 persona_sizes as (
 
@@ -175,7 +172,6 @@ cell_values as (
         case when group_value = 'All students' then 'public' else 'sensitive' end
     from confusion_counts
     group by protected_attribute, group_value
-    {%- if audit_enabled %}
     union all
     select {{ cell_key("'audit'", 'label_audit.model', 'counts.cell_name') }}, counts.cell_count, 'sensitive'
     from label_audit
@@ -183,7 +179,6 @@ cell_values as (
         ('tp', label_audit.true_positives), ('fp', label_audit.false_positives),
         ('fn', label_audit.false_negatives), ('tn', label_audit.true_negatives)
     ) as counts (cell_name, cell_count)
-    {%- endif %}
     union all
     select {{ cell_key("'quality'", 'check_name', 'column_name', 'detail') }}, count, 'sensitive' from quality_checks
 ),
@@ -303,7 +298,6 @@ cell_terms as (
         {{ cell_key("'parity'", 'protected_attribute', "'groups'", 'cell_name') }},
         case when group_value = 'All students' then -1 else 1 end
     from confusion_counts
-    {%- if audit_enabled %}
 
     -- Label-signal audit: each model flags as many students as the RED tier holds; its confusion counts
     -- add up to that, to the students it does not flag, and to the label's positives and negatives.
@@ -323,7 +317,6 @@ cell_terms as (
         {{ cell_key("'audit'", 'label_audit.model', 'totals.total_name') }}, -1
     from label_audit
     cross join (select distinct total_name from confusion_totals) as totals
-    {%- endif %}
 
 
 ),

@@ -9,13 +9,13 @@
   configuration knows nothing about still gets its most telling scatter plots.
 -#}
 {%- set numeric_columns = columns_with(column_roles(), 'feature', 'numeric') -%}
-{%- set requested = var('report_bivariate_pairs', none) or [] -%}
+{%- set requested = configured('report_bivariate_pairs') or [] -%}
 {%- set pairs = [] -%}
 {%- if requested -%}
   {%- for pair in requested -%}
     {%- do pairs.append({'x': pair['x'], 'y': pair['y'], 'selection': 'requested'}) -%}
   {%- endfor -%}
-{%- elif execute -%}
+{%- elif built(ref('feature_correlations')) -%}
   {%- set strongest = run_query(
       "select x_column, y_column from " ~ ref('feature_correlations')
       ~ " where is_used and pearson_r is not null order by strength_rank limit 4") -%}
