@@ -324,6 +324,8 @@ def write_vars_file(students: Path, out: Path, replace: bool = False) -> Path:
     file is edited work: it is replaced only with `replace`."""
     out = Path(out)
     playbook = out.with_name(f"{out.stem}_playbook.csv")
+    if not out.parent.is_dir():
+        raise ProfileRefused(f"the folder of {out} does not exist; nothing was written")
     existing = [str(path) for path in (out, playbook) if path.exists()]
     if existing and not replace:
         raise ProfileRefused(f"{' and '.join(existing)} already exist{'s' if len(existing) == 1 else ''} and may hold "

@@ -43,6 +43,17 @@ class DbtRun:
     output: str
     database: Path
     published: Path
+    # Where the run wrote its exports, pages and dbt artifacts (run_dbt: beside the warehouse as exports/,
+    # reports/ and target/; make run in a project: <warehouse stem>_exports, _reports and the project's target/).
+    exports_dir: Path | None = None
+    reports_dir: Path | None = None
+    target_dir: Path | None = None
+
+    def __post_init__(self):
+        folder = self.published.parent
+        self.exports_dir = self.exports_dir or folder / "exports"
+        self.reports_dir = self.reports_dir or folder / "reports"
+        self.target_dir = self.target_dir or folder / "target"
 
     def query(self, sql: str, params=None) -> list[tuple]:
         with duckdb.connect(str(self.database), read_only=True) as connection:
@@ -82,20 +93,68 @@ def run_dbt(workdir: Path, command: str = "build", variables: dict | None = None
 
 
 def copy_project(destination: Path) -> Path:
-    """A copy of the project's sources (no venv, build output or warehouse) for tests that edit seeds."""
+    """A copy of the project's sources as a fresh clone has them (no venv, build output, warehouse or the
+    user's own active configuration), for tests that edit seeds or run the user's commands."""
     ignore = shutil.ignore_patterns(".venv", ".git", "target", "logs", "*.duckdb", "*.wal", "out", "__pycache__",
-                                    "*_reports", "*_exports", "exports")
+                                    "*_reports", "*_exports", "exports", "personas.yml", "personas_playbook.csv",
+                                    "*.build", "*.build.inputs", ".*.duckdb.lock", ".*.duckdb.publishing", ".pytest_cache",
+                                    "*.egg-info")
     shutil.copytree(PROJECT_DIR, destination, ignore=ignore)
     return destination
 
 
 def copy_published(run, workdir: Path) -> Path:
-    """A warehouse folder holding a copy of ``run``'s published warehouse, exports and pages: for tests that
-    run dbt on a build, or write to it, without touching a build other tests share."""
+    """A warehouse folder holding a copy of ``run``'s published warehouse, exports and pages (as
+    warehouse.duckdb, exports/ and reports/): for tests that run dbt on a build, or write to it, without
+    touching a build other tests share."""
     workdir.mkdir(parents=True)
-    for name in ("warehouse.duckdb", "exports", "reports"):
-        subprocess.run(["cp", "-a", str(run.published.parent / name), str(workdir / name)], check=True)
+    for source, name in ((run.published, "warehouse.duckdb"), (run.exports_dir, "exports"), (run.reports_dir, "reports")):
+        subprocess.run(["cp", "-a", str(source), str(workdir / name)], check=True)
     return workdir
+
+
+# ---- the user's path: the README's commands, as a user types them ------------------------------------------
+
+# What a user's terminal holds that a project must never take for its own settings: every terminal sets
+# TERM, and OUT or VARS are common names other tools set.
+DECOYS = {"TERM": "xterm-256color", "OUT": "/nonexistent/out.yml", "VARS": "/nonexistent/vars.yml"}
+
+
+def user_environment() -> dict:
+    """An ordinary shell's environment: this machine's, without the project's variables (PERSONAS_*, DBT_*),
+    make's and pytest's own, plus the decoys."""
+    dropped = ("PERSONAS_", "DBT_", "PYTEST_", "MAKE", "MFLAGS")
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.startswith(dropped) and name not in ("STUDENTS", "EVENTS", "MODEL_VERSION", "VIRTUAL_ENV")}
+    return {**environment, **DECOYS}
+
+
+def user_project(folder: Path) -> Path:
+    """A fresh copy of the project, as after `git clone`, whose .venv is this project's (so make finds its
+    installed marker and installs nothing)."""
+    project = copy_project(folder / "project")
+    (project / ".venv").symlink_to(PROJECT_DIR / ".venv")
+    (folder / "shared").symlink_to(SHARED_DIR)  # the reference file sits beside the project, as here
+    return project
+
+
+def run_user_command(project: Path, *command: str, environment: dict | None = None) -> subprocess.CompletedProcess:
+    """One command of the README, run in `project` in an ordinary shell's environment."""
+    if command[0] in ("make", "dbt") and command[1:2] != ("profile",):
+        require_dbt_marker(f"runs `{' '.join(command)}`")
+    environment = environment or user_environment()
+    if command[0] == "dbt":  # as after `source .venv/bin/activate`
+        environment = {**environment, "PATH": f"{project / '.venv' / 'bin'}:{environment.get('PATH', '')}"}
+    return subprocess.run(list(command), cwd=project, env=environment, capture_output=True, text=True)
+
+
+def user_build(project: Path, *command: str) -> DbtRun:
+    """A build the user ran in `project` (make run, or a bare dbt build): its warehouse, exports and pages
+    are where the README says, beside the project's warehouse.duckdb."""
+    completed = run_user_command(project, *command)
+    return DbtRun(completed.returncode, completed.stdout + completed.stderr, project / "warehouse.duckdb",
+                  project / "warehouse.duckdb", project / "warehouse_exports", project / "warehouse_reports",
+                  project / "target")
 
 
 def require_real_csv() -> Path:
@@ -147,8 +206,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 @pytest.fixture(scope="session")
 def builtin_build(tmp_path_factory) -> DbtRun:
-    """One full build of the built-in worked example (examples/builtin/vars.yml)."""
-    return shared_build(tmp_path_factory, "builtin", lambda folder: built(run_dbt(folder)))
+    """One full build of the built-in worked example, made as the README's first command: `make run` in a
+    fresh copy of the project, in an ordinary shell (TERM, OUT and VARS set, no project variable)."""
+    return shared_build(tmp_path_factory, "builtin", lambda folder: built(user_build(user_project(folder), "make", "run")))
 
 
 @pytest.fixture(scope="session")
@@ -160,9 +220,11 @@ def real_build(tmp_path_factory) -> DbtRun:
 
 @pytest.fixture(scope="session")
 def second_builtin_build(tmp_path_factory) -> DbtRun:
-    """A second build of the worked example in its own warehouse: the determinism test compares it with
-    builtin_build, and the scoring tests score new files into it (scoring leaves fitted tables as they are)."""
-    return shared_build(tmp_path_factory, "builtin_again", lambda folder: built(run_dbt(folder)))
+    """A second build of the worked example in its own copy of the project, made as the README says a bare
+    dbt command works: `dbt build` with no flag in the project folder (after `source .venv/bin/activate`).
+    The determinism test compares it with builtin_build (make run), and the scoring tests score new files
+    into it (scoring leaves fitted tables as they are)."""
+    return shared_build(tmp_path_factory, "builtin_again", lambda folder: built(user_build(user_project(folder), "dbt", "build")))
 
 
 @pytest.fixture(scope="session")
@@ -329,7 +391,7 @@ def planted_build(tmp_path_factory) -> DbtRun:
 # The files with the longest chains of builds that cannot be shared (measured with --durations: the stopped
 # and killed builds, refits and scoring runs, the term builds). They start first, so that with the files
 # spread over two workers (make test) neither worker is left running one of them alone at the end.
-LONGEST_FILES = ("test_safe_refresh.py", "test_scoring.py", "test_events_and_terms.py")
+LONGEST_FILES = ("test_safe_refresh.py", "test_scoring.py", "test_events_and_terms.py", "test_user_path.py")
 
 
 def _is_build_fixture(name) -> bool:

@@ -160,7 +160,7 @@ def read_caseloads(folder):
 
 
 def test_caseload_files_hold_every_student_once_and_nothing_label_or_protected(builtin_build):
-    folder = builtin_build.database.parent / "exports" / "staff_only_student_level" / "caseload"
+    folder = builtin_build.exports_dir / "staff_only_student_level" / "caseload"
     assert "STAFF ONLY" in (folder / "README_STAFF_ONLY.txt").read_text(encoding="utf-8")
     files = read_caseloads(folder)
     personas = builtin_build.query("select persona_id, n_students from persona_summary order by persona_id")

@@ -20,7 +20,7 @@ BUILDS = ["builtin_build", "real_build", "small_cell_build", "bad_gpa_build"]
 
 def exported(run) -> dict:
     """The published exports as a reader gets them: the Parquet files of exports/published."""
-    folder = run.database.parent / "exports" / "published" / "parquet"
+    folder = run.exports_dir / "published" / "parquet"
     return {name: duckdb.sql(f"select * from '{folder / name}.parquet'").to_arrow_table() for name in PUBLISHED_TABLES}
 
 
@@ -45,7 +45,7 @@ def test_the_published_exports_pass_the_disclosure_audit(build, request):
 @pytest.mark.parametrize("build", BUILDS)
 def test_no_page_prints_a_small_group_count_next_to_its_name(build, request):
     run = request.getfixturevalue(build)
-    pages = {path.name: path.read_text(encoding="utf-8") for path in (run.database.parent / "reports").glob("*.html")}
+    pages = {path.name: path.read_text(encoding="utf-8") for path in run.reports_dir.glob("*.html")}
     assert len(pages) >= 4
     assert page_findings(pages, small_groups(run)) == []
 
@@ -61,7 +61,7 @@ def test_the_small_cell_cohort_is_a_hard_case(small_cell_build):
     quality = small_cell_build.frame("select * from data_quality_summary_published where check_name = 'missing_values' "
                                      "and column_name = 'Ethnicity'")
     assert quality["count"].tolist() == ["suppressed"]
-    page = (small_cell_build.database.parent / "reports" / "data_quality.html").read_text(encoding="utf-8")
+    page = (small_cell_build.reports_dir / "data_quality.html").read_text(encoding="utf-8")
     assert "withheld by the small-cell rule: Apprentice, Evening, Exchange" in page
     # The missing-values table: Ethnicity's 2 missing cells are its "(not recorded)" group, withheld.
     row = next(row for row in re.findall(r"<tr\b.*?</tr>", page, re.S) if ">Ethnicity<" in row and "protected" in row)
@@ -145,7 +145,7 @@ def test_the_audit_catches_what_the_previous_rules_published(small_cell_build):
 
 
 def test_student_level_exports_sit_apart_and_carry_nothing_derived_from_the_label(small_cell_build):
-    exports = small_cell_build.database.parent / "exports"
+    exports = small_cell_build.exports_dir
     assert not list(exports.rglob("student_context_indicator*"))
     staff = exports / "staff_only_student_level" / "parquet"
     for path in staff.glob("*.parquet"):

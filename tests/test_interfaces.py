@@ -19,7 +19,7 @@ RAW_SMALL_CELL_TABLES = {
 
 @pytest.fixture(scope="module")
 def manifest(builtin_build):
-    target = builtin_build.database.parent / "target"
+    target = builtin_build.target_dir
     return json.loads((target / "manifest.json").read_text())
 
 
@@ -76,18 +76,8 @@ def test_exposures_describe_the_reports_and_the_bi_workbook(manifest):
     assert "model.student_personas.bi_exports" in exposures["bi_workbook"]["depends_on"]["nodes"]
 
 
-def test_docs_generate_builds_a_static_site(builtin_build, tmp_path):
-    # On a copy of the shared warehouse: docs generate opens a working copy and writes a target folder, and
-    # the shared build's folder stays as its build left it for the tests reading it meanwhile.
-    workdir = copy_published(builtin_build, tmp_path / "wh")
-    run = run_dbt(workdir, command="docs generate", extra_args=["--static"])
-    assert run.returncode == 0, run.output[-3000:]
-    site = (workdir / "target" / "static_index.html").read_text()
-    assert "persona_summary" in site and "students_like_me" in site
-
-
 def test_exports_hold_aggregates_in_published_and_student_rows_in_a_staff_folder(builtin_build):
-    exports = builtin_build.database.parent / "exports"
+    exports = builtin_build.exports_dir
     published_files = {path.stem: path for path in (exports / "published" / "parquet").glob("*.parquet")}
     staff_files = {path.stem: path for path in (exports / "staff_only_student_level" / "parquet").glob("*.parquet")}
     assert {"persona_summary", "fairness_composition", "fairness_flag_parity", "persona_outcome_context",
@@ -146,6 +136,6 @@ def test_the_flat_student_table_has_features_and_factors_but_no_label_or_protect
     assert exports.loc["persona_assignments", "audience"] == "staff_only_student_level"
     assert (exports.loc[["feature_correlations", "feature_distributions", "persona_summary"], "audience"]
             == "published").all()
-    staff = builtin_build.database.parent / "exports" / "staff_only_student_level" / "parquet"
+    staff = builtin_build.exports_dir / "staff_only_student_level" / "parquet"
     exported = duckdb.sql(f"select * from '{staff / 'student_personas_flat.parquet'}'").df()
     assert list(exported.columns) == list(flat.columns) and len(exported) == len(flat)

@@ -185,5 +185,5 @@ def test_a_file_with_two_feature_columns_gets_personas_on_its_features_directly(
     assert run.scalar("select count(*) from persona_summary") >= 2
     sentence = run.scalar("select sentence from structure_assessment")
     assert sentence.startswith("Only 2 encoded features") and "K-Means groups of the encoded features" in sentence
-    page = PageReader((run.database.parent / "reports" / "personas.html").read_text(encoding="utf-8"))
+    page = PageReader((run.reports_dir / "personas.html").read_text(encoding="utf-8"))
     assert "K-Means groups of the encoded features themselves" in page.text

@@ -28,7 +28,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 
 def reports_dir(run) -> Path:
-    return run.database.parent / "reports"
+    return run.reports_dir
 
 
 def page_path(run, page: str) -> Path:

@@ -4,8 +4,6 @@ the fitted cohort is touched."""
 
 import csv
 import shutil
-import subprocess
-import sys
 
 import pandas as pd
 import pyarrow.csv as pa_csv
@@ -153,32 +151,6 @@ def test_a_refit_adds_a_model_version_and_scoring_can_pin_the_reviewed_one(fitte
     assert set(scored.frame("select distinct model_version from scored_students").model_version) == {reviewed}
     for persona_id, persona_name in scored.query("select distinct persona_id, persona_name from scored_students"):
         assert reviewed_names[persona_id] == persona_name
-
-
-def test_make_score_takes_any_file_name_and_runs_nothing_from_it(fitted, tmp_path):
-    weird = tmp_path / "O'Brien cohort; touch PWNED.csv"
-    write_generated(weird, 60, seed=11)
-    env = {"PATH": f"{PROJECT_DIR / '.venv' / 'bin'}:/usr/bin:/bin", "PERSONAS_DB": str(fitted.database),
-           "STUDENTS": str(weird), "VARS": str(tmp_path / "outputs.yml"), "DBT_PROFILES_DIR": str(PROJECT_DIR)}
-    (tmp_path / "outputs.yml").write_text(
-        f"reports_dir: {tmp_path / 'reports'}\nexports_dir: {tmp_path / 'exports'}\n", encoding="utf-8")
-    completed = subprocess.run(["make", "-s", "-C", str(PROJECT_DIR), "score", f"BIN={PROJECT_DIR / '.venv' / 'bin'}",
-                                f"INSTALLED={sys.executable}"], cwd=tmp_path, env=env, capture_output=True,
-                               text=True)
-    assert completed.returncode == 0, (completed.stdout + completed.stderr)[-3000:]
-    assert not (tmp_path / "PWNED").exists() and not (PROJECT_DIR / "PWNED").exists()
-    assert fitted.scalar("select count(*) from scoring_batches where input_path like '%O''Brien cohort%'") == 1
-
-
-def test_make_score_fails_with_dbt(fitted, tmp_path):
-    env = {"PATH": f"{PROJECT_DIR / '.venv' / 'bin'}:/usr/bin:/bin", "PERSONAS_DB": str(fitted.published),
-           "STUDENTS": str(tmp_path / "no such file.csv"), "VARS": str(tmp_path / "outputs.yml"),
-           "DBT_PROFILES_DIR": str(PROJECT_DIR)}
-    (tmp_path / "outputs.yml").write_text(
-        f"reports_dir: {tmp_path / 'reports'}\nexports_dir: {tmp_path / 'exports'}\n", encoding="utf-8")
-    completed = subprocess.run(["make", "-s", "-C", str(PROJECT_DIR), "score", f"BIN={PROJECT_DIR / '.venv' / 'bin'}",
-                                f"INSTALLED={sys.executable}"], cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert completed.returncode != 0 and "no such file.csv" in completed.stdout + completed.stderr
 
 
 def test_a_model_stored_before_the_registry_kept_sub_groups_still_scores(fitted, tmp_path):
