@@ -46,7 +46,8 @@ def dbt_command(workdir: Path) -> tuple[list[str], dict]:
 def within_reports(path: str) -> Path:
     """A listed page's path inside its reports folder (the staff-only lookup is in a subfolder)."""
     parts = Path(path).parts
-    return Path(*parts[len(parts) - parts[::-1].index("reports"):])
+    folder = max(index for index, part in enumerate(parts) if part.endswith("reports"))  # reports/ or <stem>_reports/
+    return Path(*parts[folder + 1:])
 
 
 def published_state(workdir: Path) -> dict:
@@ -197,5 +198,5 @@ def test_outputs_never_replace_a_folder_this_product_did_not_create(tmp_path):
     run = run_dbt(tmp_path / "wh", variables={"reports_dir": str(foreign)})
     assert run.returncode != 0
     assert f"output folder {foreign} is not empty and was not created by student-personas" in run.output
-    assert "Nothing was built" in run.output and (foreign / "thesis.docx").read_text() == "irreplaceable"
+    assert "nothing was built" in run.output and (foreign / "thesis.docx").read_text() == "irreplaceable"
     assert not (tmp_path / "wh" / "warehouse.duckdb").exists()

@@ -39,8 +39,12 @@ def edit_rows(path, edits):
 
 
 @pytest.fixture(scope="module")
-def fitted(second_builtin_build):
-    return second_builtin_build
+def fitted(second_builtin_build, tmp_path_factory):
+    """A copy of the bare `dbt build` of the worked example, which these tests score new files into."""
+    from conftest import DbtRun, copy_published
+
+    folder = copy_published(second_builtin_build, tmp_path_factory.mktemp("fitted") / "wh")
+    return DbtRun(0, second_builtin_build.output, folder / "warehouse.duckdb", folder / "warehouse.duckdb")
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,10 @@
   words and as the SQL that computes it, a description, and the value a student without events gets.
   Empty without an event log.
 -#}
-{%- set features = event_feature_definitions() if has_event_log() else [] %}
+{#- The definitions are read whatever the settings say (they ref the activity types, and a ref dbt
+    did not see while parsing fails the model), then kept only with an event log. -#}
+{%- set definitions = event_feature_definitions() %}
+{%- set features = definitions if has_event_log() else [] %}
 
 with
 

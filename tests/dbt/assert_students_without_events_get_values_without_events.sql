@@ -2,7 +2,10 @@
 -- event_features_filled() on a left join from the student file to the event features of one term: every
 -- student gets every feature, a student without events the catalog's value_without_events, a student with
 -- events their own value. Rows are returned only on a mismatch.
-{%- set features = event_feature_definitions() if has_event_log() else [] %}
+{#- The definitions are read whatever the settings say (they ref the activity types, and a ref dbt
+    did not see while parsing fails the model), then kept only with an event log. -#}
+{%- set definitions = event_feature_definitions() %}
+{%- set features = definitions if has_event_log() else [] %}
 
 with
 

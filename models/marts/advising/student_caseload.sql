@@ -6,6 +6,7 @@
   and a label or protected column cannot be the grouping column.
 -#}
 -- depends_on: {{ ref('int_column_roles') }}
+-- depends_on: {{ ref('int_student_records') }}
 {%- set group_column = configured('caseload_group_column') -%}
 {%- if execute and group_column is not none -%}
   {%- set roles = column_roles() -%}
