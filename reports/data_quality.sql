@@ -82,7 +82,9 @@ from {{ ref('feature_distributions') }}
 order by column_position, bin_index
 
 -- name: shown_columns
--- Categorical features, then protected attributes (shown for composition only), in file order.
+-- Categorical features the model uses, then protected attributes (shown for composition only), in file
+-- order. A categorical column left out of the model (too many levels) is not charted: its levels are the
+-- file's values, one student each.
 select
     column_name,
     column_position,
@@ -91,7 +93,8 @@ select
     case when role = 'protected' then 'protected attribute: audit only, never a model input'
          else 'categorical feature' end as role_note
 from {{ ref('int_column_roles') }}
-where role = 'protected' or (role = 'feature' and kind = 'categorical')
+where role = 'protected' or (role = 'feature' and kind = 'categorical'
+    and column_name in (select source_column from {{ ref('feature_encoding') }} where is_used))
 order by role = 'protected', column_position
 
 -- name: categorical_levels

@@ -62,10 +62,20 @@ class ColumnProfile:
     minimum: float | None
     maximum: float | None
     top_values: list[tuple[str, int]] = field(default_factory=list)
+    mean_words: float = 0.0
 
     @property
     def is_numeric(self) -> bool:
         return self.present > 0 and self.numeric >= 0.95 * self.present
+
+    @property
+    def identifies(self) -> str | None:
+        """'identifier' for text nearly every row spells differently (names, e-mails, other ids), 'free_text'
+        for long such text (notes), else None: such a column never becomes a feature (stg_column_roles
+        infers the same role for an undeclared column)."""
+        if self.is_numeric or self.distinct <= 50 or self.distinct < 0.5 * self.present:
+            return None
+        return "free_text" if self.mean_words >= 4 else "identifier"
 
 
 @dataclass
@@ -82,6 +92,7 @@ class Profile:
     coded_categorical: list[str]
     possibly_coded: list[str]
     notices: list[str]
+    identifying: list[str] = field(default_factory=list)  # identifier / free-text columns, excluded
 
 
 def profile_file(path: Path, scan_rows: int = 200000) -> Profile:
@@ -109,21 +120,23 @@ def profile_file(path: Path, scan_rows: int = 200000) -> Profile:
         notices.append(f"'{repeated_ids[0].name}' looks like a student id but repeats ({rows:,} rows, "
                        f"{repeated_ids[0].distinct:,} ids): this may be an event log (many rows per student); pass it "
                        "as events_path instead")
+    identifying = [c.name for c in columns if c.identifies and c.name not in taken]
     return Profile(path, rows, rows < scan_rows, columns, id_columns, term, label, others, protected, coded, possibly,
-                   notices)
+                   notices, identifying)
 
 
 def _profile_column(connection, name: str) -> ColumnProfile:
     value = f"nullif(trim({sql_identifier(name)}), '')"
-    present, distinct, numeric, integer, low, high = connection.execute(
+    present, distinct, numeric, integer, low, high, mean_words = connection.execute(
         f"select count({value}), count(distinct {value}), "
         f"count(*) filter (where regexp_matches({value}, '{NUMBER}')), "
         f"count(*) filter (where regexp_matches({value}, '{INTEGER}')), "
-        f"min(try_cast(replace({value}, ',', '.') as double)), max(try_cast(replace({value}, ',', '.') as double)) "
-        f"from scan").fetchone()
+        f"min(try_cast(replace({value}, ',', '.') as double)), max(try_cast(replace({value}, ',', '.') as double)), "
+        f"coalesce(avg(length({value}) - length(replace({value}, ' ', '')) + 1), 0) from scan").fetchone()
     top = connection.execute(f"select {value}, count(*) from scan where {value} is not null group by 1 "
                              f"order by 2 desc, 1 limit 12").fetchall()
-    return ColumnProfile(name, present, distinct, numeric, integer, low, high, [(str(v), n) for v, n in top])
+    return ColumnProfile(name, present, distinct, numeric, integer, low, high, [(str(v), n) for v, n in top],
+                         float(mean_words))
 
 
 def _id_columns(connection, columns: list[ColumnProfile], rows: int) -> list[str] | None:
@@ -186,7 +199,8 @@ _VarsDumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
 
 # The settings a profiled vars file declares (every other line is a comment).
 WRITTEN_SETTINGS = ("students_path", "playbook_path", "id_column", "label_column", "label_positive_values",
-                    "label_negative_values", "label_name", "protected_columns", "categorical_columns", "range_rules")
+                    "label_negative_values", "label_name", "protected_columns", "excluded_columns", "categorical_columns",
+                    "range_rules")
 
 
 def _setting(name: str, value) -> list[str]:
@@ -269,6 +283,12 @@ def render_vars(profile: Profile, playbook_path: Path) -> str:
         lines.append(_comment(f"'{column.name}' is numeric ({column.minimum:g}-{column.maximum:g}): grouped into "
                               "quantile groups; or declare edges, e.g."))
         lines.append(_comment(f"protected_bins: {_inline({column.name: ['...']})}"))
+    lines += ["", _comment("---- Identifying columns (never model inputs, never published by value) --------------------")]
+    for name in profile.identifying:
+        column = next(c for c in profile.columns if c.name == name)
+        what = "free text (notes)" if column.identifies == "free_text" else "identifying text (names, e-mails, ids)"
+        lines.append(_comment(f"'{name}': {what}: {column.distinct:,} distinct values in {column.present:,} cells"))
+    lines += _setting("excluded_columns", list(profile.identifying))
     lines += ["", _comment("---- Categorical features -----------------------------------------------------------------")]
     if profile.coded_categorical:
         lines += [_comment("Integer codes whose names say they are categories (levels learned from the data; add a "
@@ -299,7 +319,8 @@ def render_vars(profile: Profile, playbook_path: Path) -> str:
 
 
 def feature_columns(profile: Profile) -> list[ColumnProfile]:
-    taken = set(profile.id_columns or []) | set(profile.protected) | ({profile.label[0]} if profile.label else set())
+    taken = set(profile.id_columns or []) | set(profile.protected) | ({profile.label[0]} if profile.label else set()) \
+        | set(profile.identifying)
     return [c for c in profile.columns if c.name not in taken]
 
 

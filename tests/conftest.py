@@ -284,11 +284,22 @@ def dropout_build(tmp_path_factory, shapes_dir) -> DbtRun:
     return shared_build(tmp_path_factory, "dropout", make)
 
 
+def identifying_values(n: int) -> dict[str, list[str]]:
+    """A unique name, e-mail address and free-text note per student, each with a token no other text holds."""
+    return {
+        "Student_Name": [f"Zyxa{i:04d} Qwerton" for i in range(n)],
+        "Email": [f"zyxa.{i:04d}@students.example.org" for i in range(n)],
+        "Notes": [f"Advisor note {i:04d}-zq: prefers morning sessions, asked about the bursary" for i in range(n)],
+    }
+
+
 def small_cell_students(path: Path) -> Path:
     """A generated cohort full of small cells: 1,000 built-in-shaped students whose label has only 5
     positives, with a protected attribute Pathway of rare groups (1, 3, 7 and 12 students), 4 Nonbinary
     students and 2 with no recorded ethnicity; and 3 more rows that are rejected (GPA 9.9 twice, one of
-    them without an ethnicity, and one without a label value), as most real files have a few bad rows."""
+    them without an ethnicity, and one without a label value), as most real files have a few bad rows. Every
+    student also has a unique name, e-mail address and advisor's note (identifying_values), which nothing
+    published may show."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pa_csv
@@ -313,12 +324,17 @@ def small_cell_students(path: Path) -> Path:
              .set_column(table.schema.get_field_index("Gender"), "Gender", [gender.tolist()])
              .set_column(table.schema.get_field_index("Ethnicity"), "Ethnicity", [ethnicity.tolist()])
              .append_column("Pathway", [pathway.tolist()]))
+    for name, values in identifying_values(table.num_rows + 3).items():
+        table = table.append_column(name, [values[:table.num_rows]])
     bad = table.slice(0, 3).to_pylist()
     for position, row in enumerate(bad):
         row["Student_ID"] = 90001 + position
     bad[0]["GPA"] = bad[1]["GPA"] = 9.9
     bad[1]["Ethnicity"] = ""
     bad[2]["Dropout_Risk"] = None
+    for position, row in enumerate(bad):
+        for name, values in identifying_values(table.num_rows + 3).items():
+            row[name] = values[table.num_rows + position]
     table = pa.concat_tables([table, pa.Table.from_pylist(bad, schema=table.schema)])
     pa_csv.write_csv(table, path)
     return path

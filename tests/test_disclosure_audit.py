@@ -113,6 +113,38 @@ def test_a_scoring_batch_of_three_students_scores_and_publishes(small_cell_build
     assert run.scalar("select count(*) from scored_students where term = 'three'") == 3
 
 
+def published_files(run) -> list[Path]:
+    """Every file a wide audience may get: the published exports (Parquet, the .hyper extract) and the pages
+    outside the staff-only folder."""
+    exports = [path for path in (run.exports_dir / "published").rglob("*") if path.is_file()]
+    pages = [path for path in run.reports_dir.rglob("*.html") if "staff_only_student_level" not in path.parts]
+    return exports + pages
+
+
+def test_names_e_mails_and_notes_are_never_features_and_appear_in_nothing_published(small_cell_build):
+    from conftest import identifying_values
+
+    roles = dict(small_cell_build.query("select column_name, role from int_column_roles "
+                                        "where column_name in ('Student_Name', 'Email', 'Notes')"))
+    assert roles == {"Student_Name": "identifier", "Email": "identifier", "Notes": "free_text"}
+    assert small_cell_build.scalar("select count(*) from feature_encoding where source_column in "
+                                   "('Student_Name', 'Email', 'Notes')") == 0
+    files = published_files(small_cell_build)
+    assert any(path.suffix == ".hyper" for path in files) and any(path.name == "personas.html" for path in files)
+    contents = b"\n".join(path.read_bytes() for path in files)
+    # the published views too, as an analyst outside the staff reads them
+    views = [name for (name,) in small_cell_build.query(
+        "select table_name from information_schema.tables where table_name like '%\\_published' escape '\\'")]
+    assert len(views) >= 7
+    contents += "\n".join(str(small_cell_build.query(f"select * from {view}")) for view in views).encode()
+    tokens = [value.split()[0] if column != "Email" else value for column, values in
+              identifying_values(1003).items() for value in values]
+    found = [token for token in tokens if token.encode() in contents]
+    assert found == [], found[:5]
+    assert small_cell_build.scalar("select count(*) from data_quality_summary where check_name = 'ignored_column' "
+                                   "and column_name in ('Student_Name', 'Email', 'Notes')") == 3
+
+
 def test_the_audit_catches_what_the_previous_rules_published(small_cell_build):
     """Against the same cohort, each way a small count used to leak is found: a total row printed as a
     number (the "All students" positives), a rate beside a withheld count, and a withheld cell whose row of

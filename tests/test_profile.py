@@ -2,6 +2,7 @@
 become a line of its own), and an existing vars file or playbook is never overwritten without FORCE."""
 
 import csv
+from pathlib import Path
 
 import pytest
 import yaml
@@ -49,3 +50,21 @@ def test_an_existing_vars_file_or_playbook_is_never_overwritten_without_force(tm
     assert not out.exists()
     profiling.write_vars_file(source, out, replace=True)
     assert yaml.safe_load(out.read_text(encoding="utf-8"))["id_column"] == "Student_No"
+
+
+def test_names_e_mails_and_notes_are_proposed_as_excluded_with_why(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from conftest import identifying_values
+
+    values = identifying_values(80)
+    rows = [["Student_No", "GPA", "Student_Name", "Email", "Notes"]]
+    rows += [[str(i), f"{2 + (i % 20) / 10:.1f}", values["Student_Name"][i], values["Email"][i], values["Notes"][i]]
+             for i in range(80)]
+    written = profiling.write_vars_file(write_rows(tmp_path / "named.csv", rows), tmp_path / "vars.yml")
+    text = written.read_text(encoding="utf-8")
+    assert yaml.safe_load(text)["excluded_columns"] == ["Student_Name", "Email", "Notes"]
+    assert "# 'Student_Name': identifying text (names, e-mails, ids): 80 distinct values in 80 cells" in text
+    assert "# 'Notes': free text (notes)" in text
+    assert "Student_Name,below" not in (tmp_path / "vars_playbook.csv").read_text()

@@ -136,7 +136,7 @@ column_checks as (
         null,
         null
     from column_roles
-    where role = 'ignored' and not is_declared
+    where role in ('ignored', 'identifier', 'free_text') and not is_declared
     union all
     select
         'merged_case_variants',
@@ -165,14 +165,22 @@ column_checks as (
     from column_roles
     where looks_like_term
     union all
+    -- One row per column and reason: a column left out for its levels (too many, or one) is never listed
+    -- level by level, since its levels are the file's values (names, if a name column got this far). Only a
+    -- declared level that no record holds is named: it is the configuration's own text.
     select
         'excluded_feature',
         source_column,
-        coalesce(level || ': ', '') || exclusion_reason,
-        n_students,
+        coalesce(declared_level || ': ', '') || exclusion_reason,
+        sum(n_students),
         null
-    from encoding
-    where not is_used
+    from (
+        select *, case when exclusion_reason = 'declared level not present in the fitted records' then level end
+            as declared_level
+        from encoding
+        where not is_used
+    )
+    group by source_column, declared_level, exclusion_reason
     union all
     select
         'feature_count',

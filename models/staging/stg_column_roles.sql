@@ -57,7 +57,8 @@ column_profiles as (
                 'present_count': count({{ value }}),
                 'numeric_count': count({{ parsed_number(value, decimal_separator) }}),
                 'distinct_count': count(distinct {{ value }}),
-                'folded_distinct_count': count(distinct lower({{ value }}))
+                'folded_distinct_count': count(distinct lower({{ value }})),
+                'mean_words': avg(length({{ value }}) - length(replace({{ value }}, ' ', '')) + 1)
             }{{ "," if not loop.last }}
             {%- endfor %}
         ] as profiles
@@ -124,7 +125,13 @@ input_roles as (
             when declarations.declared_role is not null then declarations.declared_role
             when {{ 'true' if configured('feature_columns') is not none else 'false' }} then 'ignored'
             when column_profiles.distinct_count = column_profiles.row_count
-                and regexp_matches(lower(column_profiles.column_name), '(^|[^a-z])(id|uuid|guid|key)$') then 'ignored'
+                and regexp_matches(lower(column_profiles.column_name), '(^|[^a-z])(id|uuid|guid|key)$') then 'identifier'
+            -- Text that nearly every row spells differently identifies people (names, e-mails, other ids) or is
+            -- free text (notes): never a feature, never listed by value in anything published.
+            when column_profiles.numeric_count < {{ setting('numeric_share_threshold') }} * column_profiles.present_count
+                and column_profiles.distinct_count > {{ setting('max_category_levels') }}
+                and column_profiles.distinct_count >= 0.5 * column_profiles.present_count
+                then case when column_profiles.mean_words >= 4 then 'free_text' else 'identifier' end
             else 'feature'
         end as role,
         declarations.declared_role is not null as is_declared,
@@ -144,7 +151,8 @@ input_roles as (
         column_profiles.present_count,
         column_profiles.numeric_count,
         column_profiles.distinct_count,
-        column_profiles.folded_distinct_count
+        column_profiles.folded_distinct_count,
+        column_profiles.mean_words
     from column_profiles
     inner join declarations using (column_name)
     {%- if scoring %}
@@ -178,7 +186,8 @@ derived_roles as (
         null::bigint as present_count,
         null::bigint as numeric_count,
         null::bigint as distinct_count,
-        null::bigint as folded_distinct_count
+        null::bigint as folded_distinct_count,
+        null::double as mean_words
     from stored_columns
     where origin = 'derived'
     {%- else %}
@@ -190,17 +199,17 @@ derived_roles as (
             'numeric', null::varchar[], null::double, null::double, null::varchar, null::varchar, null::varchar,
             {{ sql_string(expression) }}, {{ sql_string(missing_overrides.get(name) | string if missing_overrides.get(name) is not none else none) }},
             {{ sql_string(clip_overrides.get(name)) }}, false, null::bigint, null::bigint, null::bigint, null::bigint,
-            null::bigint
+            null::bigint, null::double
         ){{ "," if not loop.last }}
         {%- else %}
         (null::varchar, null::bigint, null, null, null, null, null::varchar[], null::double, null::double,
          null::varchar, null::varchar, null::varchar, null::varchar, null::varchar, null::varchar, null::boolean,
-         null::bigint, null::bigint, null::bigint, null::bigint, null::bigint)
+         null::bigint, null::bigint, null::bigint, null::bigint, null::bigint, null::double)
         {%- endfor %}
     ) as derived (column_name, column_position, origin, role, is_declared, stored_kind, allowed_levels, range_min,
         range_max, stored_missing_policy, stored_missing_constant, stored_clip_method, formula, missing_override,
         clip_override, looks_like_term, row_count, present_count, numeric_count, distinct_count,
-        folded_distinct_count)
+        folded_distinct_count, mean_words)
     where column_name is not null
     {%- endif %}
 
@@ -285,6 +294,7 @@ explained as (
         numeric_count,
         distinct_count,
         folded_distinct_count,
+        mean_words,
         role in ('feature', 'protected', 'label') and kind is distinct from 'numeric'
             and folded_distinct_count < distinct_count as has_case_variants,
         looks_like_term and role = 'feature' as looks_like_term,
@@ -296,8 +306,14 @@ explained as (
                 when role = 'ignored' and is_declared then 'declared ignored'
                 when role = 'ignored' and {{ 'true' if configured('feature_columns') is not none else 'false' }}
                     then 'not listed in feature_columns; not used'
-                when role = 'ignored' then 'looks like an identifier (every value is distinct); not used (declare it as '
-                    || 'id_column, or list it in feature_columns to use it)'
+                when role = 'identifier' and numeric_count >= present_count then 'looks like an identifier (every '
+                    || 'value is distinct and the name ends in id or key): not a feature (declare it as id_column, or '
+                    || 'list it in feature_columns to use it)'
+                when role = 'identifier' then format('identifying text: {} distinct values in {} present cells (names, '
+                    || 'e-mails or ids tell who a student is): never a feature and never published by value '
+                    || '(declare it as id_column, or in excluded_columns to say so)', distinct_count, present_count)
+                when role = 'free_text' then format('free text: {} distinct values of {:.1f} words on average '
+                    || '(notes): never a feature and never published by value', distinct_count, mean_words)
                 when role not in ('feature', 'protected', 'label_source') then 'declared ' || role
                 when is_declared and stored_kind = 'categorical' then 'declared ' || role || ', categorical'
                 when kind = 'numeric' then format('{} {}, numeric: {} of {} present values are numbers',
