@@ -66,7 +66,8 @@
   {#- The student file's columns in file order (without the row number the loader adds). -#}
   {%- if not built(source('inputs', 'students')) -%}{{ return([]) }}{%- endif -%}
   {%- set names = [] -%}
-  {%- for column in adapter.get_columns_in_relation(source('inputs', 'students')) if column.name != 'source_row_number' -%}
+  {%- for column in adapter.get_columns_in_relation(source('inputs', 'students'))
+        if column.name not in ('source_row_number', 'is_empty_row') -%}
     {%- do names.append(column.name) -%}
   {%- endfor -%}
   {{ return(names) }}

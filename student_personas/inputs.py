@@ -27,11 +27,16 @@ import csv
 import gzip
 import io
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 SAMPLE_BYTES = 1 << 20  # how much of the file the dialect is decided from
+MAX_LINE_CHARACTERS = 10_000_000  # the longest record DuckDB is told to read (max_line_size)
+# Python's CSV reader refuses fields over 131,072 characters by default; the header and the independent
+# record count read every field a build reads.
+csv.field_size_limit(MAX_LINE_CHARACTERS)
 ENCODING_SAMPLE_BYTES = 8 << 20  # how much must decode for a text encoding to be accepted
 DELIMITERS = (",", ";", "\t", "|")
 # Windows-1252 bytes 0x80-0x9F that Latin-1 maps to invisible control characters.
@@ -82,12 +87,37 @@ def _open_bytes(path: Path, compression: str):
     return gzip.open(path, "rb") if compression == "gzip" else open(path, "rb")
 
 
+def _wide_encoding_without_bom(sample: bytes) -> str | None:
+    """UTF-16 or UTF-32 written without a byte-order mark (some exports do): text never holds NUL bytes, so
+    NULs at every second (fourth) position of the sample give the width and the byte order away."""
+    head = sample[:4096]
+    if len(head) < 16 or head.count(0) < len(head) // 3:
+        return None
+    zeros = [sum(1 for byte in head[offset::4] if byte == 0) / len(head[offset::4]) for offset in range(4)]
+    if min(zeros[1], zeros[2], zeros[3]) > 0.9 and zeros[0] < 0.5:
+        return "utf-32-le"
+    if min(zeros[0], zeros[1], zeros[2]) > 0.9 and zeros[3] < 0.5:
+        return "utf-32-be"
+    odd, even = (zeros[1] + zeros[3]) / 2, (zeros[0] + zeros[2]) / 2
+    if odd > 0.9 and even < 0.5:
+        return "utf-16-le"
+    if even > 0.9 and odd < 0.5:
+        return "utf-16-be"
+    return None
+
+
 def _detect_encoding(sample: bytes, complete: bool) -> str:
-    """The encoding of a byte sample: BOM, else UTF-8 if it decodes, else Windows-1252 or Latin-1."""
+    """The encoding of a byte sample: BOM, else UTF-16/32 by its NUL bytes, else UTF-8 if it decodes, else
+    Windows-1252 or Latin-1."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8"
+    if sample.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00 starts FF FE
+        return "utf-32"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    wide = _wide_encoding_without_bom(sample)
+    if wide:
+        return wide
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
         return "utf-8"
@@ -253,10 +283,31 @@ def read_sql(input_file: InputFile, columns: list[str] | None = None) -> str:
         "quote = '\"'", "escape = '\"'", "comment = ''", "strict_mode = true", "null_padding = false",
         "ignore_errors = false", f"encoding = {sql_string(input_file.duckdb_encoding)}",
         f"compression = {sql_string('gzip' if input_file.compression == 'gzip' else 'none')}",
-        f"columns = {declared}", "max_line_size = 10000000",
+        f"columns = {declared}", f"max_line_size = {MAX_LINE_CHARACTERS}",
     ]
     projection = ", ".join(sql_identifier(c) for c in selected)
     return f"(select {projection} from read_csv({sql_string(input_file.duckdb_path)}, {', '.join(options)}))"
+
+
+def read_error_problem(label: str, error: Exception) -> InputProblem:
+    """DuckDB's CSV reader error as one message naming the file, the line and what to try."""
+    text = str(error)
+    line = re.search(r"[Ll]ine:? (\d+)", text)
+    where = f" at line {int(line.group(1)):,}" if line else ""
+    first = text.splitlines()[0].split("Error: ", 1)[-1]
+    lowered = text.lower()
+    if "unterminated quote" in lowered or "quote" in lowered and "unterminated" in lowered:
+        hint = "a quote (\") opened there is never closed: close it, or remove the stray quote"
+    elif "maximum line size" in lowered or "line size" in lowered:
+        hint = f"a record there is longer than {MAX_LINE_CHARACTERS:,} characters (often an unclosed quote)"
+    elif "expected number of columns" in lowered:
+        hint = ("that line has a different number of fields than the header: a delimiter inside an unquoted "
+                "value, a line break inside a value, or a different encoding (set csv_encoding)")
+    elif "invalid unicode" in lowered or "utf" in lowered:
+        hint = "bytes there are not in the file's encoding: set csv_encoding (utf-8, utf-16, latin-1, cp1252)"
+    else:
+        hint = "check the quoting, the delimiter (csv_delimiter) and the encoding (csv_encoding) there"
+    return InputProblem(f"{label} cannot be read as CSV{where}: {hint} (the reader says: {first.strip()})")
 
 
 def count_records(input_file: InputFile) -> int:

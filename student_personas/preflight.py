@@ -29,7 +29,8 @@ import duckdb
 from student_personas import configuration, events, inputs, publish, settings
 from student_personas.inputs import InputFile, InputProblem, sql_identifier, sql_string
 
-RESERVED_COLUMNS = ("student_id", "term", "source_row_number", "label_value", "passed_validation", "validation_failures")
+RESERVED_COLUMNS = ("student_id", "term", "source_row_number", "is_empty_row", "label_value", "passed_validation",
+                    "validation_failures")
 NUMBER_PATTERN = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 DECIMAL_COMMA_PATTERN = r"^[+-]?[0-9]+,[0-9]+$"
 THOUSANDS_PATTERN = r"^[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]+)?$"
@@ -351,10 +352,13 @@ def _check_terms(config: dict, scan: Scan, problems: list[str]) -> None:
                             f"'{term}' (values: {', '.join(sorted(str(v) for v in observed if v)[:10])})")
 
 
-def _numeric_profile(scan: Scan, column: str, decimal_comma: bool) -> tuple[int, int, int, int, str | None]:
-    """(present, numbers, decimal-comma numbers, dates, an example non-number) of a column in the scan."""
+def _numeric_profile(scan: Scan, column: str, decimal_comma: bool, thousands: str | None = None
+                     ) -> tuple[int, int, int, int, str | None]:
+    """(present, numbers, decimal-comma numbers, dates, an example non-number) of a column in the scan, read
+    with the thousands separator removed and the decimal comma as a point (as staging reads numbers)."""
     value = f"trim({sql_identifier(column)})"
-    number = f"replace({value}, ',', '.')" if decimal_comma else value
+    number = f"replace({value}, {sql_string(thousands)}, '')" if thousands else value
+    number = f"replace({number}, ',', '.')" if decimal_comma else number
     present, numbers, commas, dates = scan.query(
         f"select count({value}) filter (where {value} <> ''), "
         f"count(*) filter (where regexp_matches({number}, '{NUMBER_PATTERN}')), "
@@ -363,6 +367,16 @@ def _numeric_profile(scan: Scan, column: str, decimal_comma: bool) -> tuple[int,
     example = scan.query(f"select {value} from scan where {value} <> '' and not regexp_matches({number}, "
                          f"'{NUMBER_PATTERN}') limit 1")
     return present, numbers, commas, dates, example[0][0] if example else None
+
+
+def _thousands_grouped(scan: Scan, column: str) -> bool:
+    """Whether every value of the column with a comma has groups of three digits after it ('9,800',
+    '12,345,678'): a thousands separator, not a decimal comma."""
+    value = f"trim({sql_identifier(column)})"
+    with_comma, grouped = scan.query(
+        f"select count(*) filter (where contains({value}, ',')), "
+        f"count(*) filter (where regexp_matches({value}, '{THOUSANDS_PATTERN}')) from scan")[0]
+    return with_comma > 0 and grouped == with_comma
 
 
 def detect_decimal_comma(config: dict, input_file: InputFile, scan: Scan, header: list[str]) -> tuple[bool, list[str]]:
@@ -378,7 +392,7 @@ def detect_decimal_comma(config: dict, input_file: InputFile, scan: Scan, header
         present, numbers, commas, _, _ = _numeric_profile(scan, column, decimal_comma=True)
         dotted = scan.query(f"select count(*) from scan where regexp_matches(trim({sql_identifier(column)}), "
                             f"'^[+-]?[0-9]+[.][0-9]+$')")[0][0]
-        if present and commas and not dotted and numbers >= 0.9 * present:
+        if present and commas and not dotted and numbers >= 0.9 * present and not _thousands_grouped(scan, column):
             shown.append(column)
     return bool(shown), shown
 
@@ -392,12 +406,16 @@ def _check_ranges(config: dict, scan: Scan, decimal_comma: bool, problems: list[
             continue
         if column not in scan_columns(scan):
             continue
-        present, numbers, commas, dates, example = _numeric_profile(scan, column, decimal_comma)
+        present, numbers, commas, dates, example = _numeric_profile(scan, column, decimal_comma,
+                                                                    config.get("thousands_separator"))
         if present == 0:
             problems.append(f"range_rules has a rule for '{column}', which is empty {scan.where_scanned()}")
         elif numbers < 0.5 * present:
             if dates >= 0.5 * present:
                 what = f"holds dates (e.g. '{example}')"
+            elif _thousands_grouped(scan, column) and not config.get("thousands_separator"):
+                what = (f"separates thousands with a comma (e.g. '{example}'); set thousands_separator: ',' (a decimal "
+                        "comma would read 9,800 as 9.8)")
             elif commas >= 0.5 * present:
                 what = f"uses a decimal comma (e.g. '{example}'); set decimal_separator: ','"
             else:
@@ -429,6 +447,12 @@ def _check_levels(config: dict, scan: Scan, problems: list[str]) -> None:
 
 
 def _check_thousands(config: dict, scan: Scan, header: list[str], decimal_comma: bool, notices: list[str]) -> None:
+    if decimal_comma and config.get("decimal_separator") == "," and not config.get("thousands_separator"):
+        for column in header:
+            if _thousands_grouped(scan, column):
+                notices.append(f"column '{column}': every value with a comma has groups of three digits after it "
+                               "(e.g. '9,800'), which decimal_separator: ',' reads as 9.8: if the comma separates "
+                               "thousands, set thousands_separator: ',' and decimal_separator: '.' instead")
     if config.get("thousands_separator") or decimal_comma:
         return
     for column in header:
@@ -504,8 +528,15 @@ def _open(path_value, label: str, config: dict, workdir: Path, problems: list[st
 
 
 def _load_table(name: str, input_file: InputFile, numbered: bool) -> str:
-    number = "row_number() over () as source_row_number, " if numbered else ""
+    number = "row_number() over () as source_row_number, false as is_empty_row, " if numbered else ""
     return f"create or replace table inputs.{name} as select {number}* from {inputs.read_sql(input_file)}"
+
+
+def _mark_empty_rows(name: str) -> str:
+    """Rows whose every cell is empty (`,,,,,`) are no student: kept in the source, flagged, counted in
+    input_files and skipped by staging."""
+    return (f"update inputs.{name} set is_empty_row = true where source_row_number in (select source_row_number "
+            f"from inputs.{name} where coalesce(trim(columns(* exclude (source_row_number, is_empty_row))), '') = '')")
 
 
 def _config_table(name: str, input_file: InputFile | None, columns: tuple[str, ...], label: str,
@@ -531,8 +562,9 @@ def _input_facts_sql(rows: list[dict]) -> str:
                          sql_string(json.dumps(r.get("facts", {})))]) + ")"
         for r in rows)
     return ("create or replace table inputs.input_files as select input_name, path, file_format, encoding, delimiter, "
-            "records_counted, notices::json as notices, facts::json as facts from (values " + values + ") as files "
-            "(input_name, path, file_format, encoding, delimiter, records_counted, notices, facts)")
+            "records_counted, case when input_name = 'students' then (select count(*) filter (where is_empty_row) "
+            "from inputs.students) end as empty_rows, notices::json as notices, facts::json as facts from (values "
+            + values + ") as files (input_name, path, file_format, encoding, delimiter, records_counted, notices, facts)")
 
 
 def settings_table_sql(config: dict, origins: dict | None = None) -> str:
@@ -582,7 +614,14 @@ def prepare(config: dict, given: set[str], project_dir: Path, workdir: Path, sto
         if column not in header:
             problems.append(f"column '{column}' (declared in {var}) is not in {var_name} '{path}'."
                             + _close(column, header) + f" Columns found: {', '.join(header)}")
-    scan = Scan(students, int(config.get("preflight_scan_rows") or 100000))
+    try:
+        scan = Scan(students, int(config.get("preflight_scan_rows") or 100000))
+        if not scan.complete:  # the rest of the file too, so no parser error can surface raw during the load
+            with duckdb.connect() as reader:
+                reader.execute(f"select count(*) from {inputs.read_sql(students)}").fetchall()
+    except duckdb.Error as error:
+        problems.append(str(inputs.read_error_problem(f"{var_name} '{path}'", error)))
+        raise PreflightError(problems) from None
     try:
         decimal_comma, comma_columns = detect_decimal_comma(config, students, scan, header)
         if comma_columns:
@@ -624,6 +663,7 @@ def prepare(config: dict, given: set[str], project_dir: Path, workdir: Path, sto
     plan.statements.append("create schema if not exists inputs")
     plan.statements.append(settings_table_sql(resolved, origins))
     plan.statements.append(_load_table("students", students, numbered=True))
+    plan.statements.append(_mark_empty_rows("students"))
     plan.facts["records_counted"] = inputs.count_records(students)
     files = [{"input": "students", "path": str(students.path), "format": students.format,
               "encoding": students.encoding, "delimiter": students.delimiter,

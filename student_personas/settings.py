@@ -233,7 +233,7 @@ SETTINGS: dict[str, Setting] = {
     "events_path": text(nullable=True),
     "codebook_path": text(nullable=True),
     "playbook_path": text(nullable=True),
-    "csv_encoding": text(("auto", "utf-8", "utf-16", "latin-1", "cp1252")),
+    "csv_encoding": text(("auto", "utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "latin-1", "cp1252")),
     "csv_delimiter": Setting(lambda v: None if v == "auto" or (isinstance(v, str) and len(v) == 1)
                              else f"must be auto or one character, not {v!r}"),
     "decimal_separator": text(("auto", ".", ",")),

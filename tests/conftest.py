@@ -297,7 +297,7 @@ def small_cell_students(path: Path) -> Path:
     """A generated cohort full of small cells: 1,000 built-in-shaped students whose label has only 5
     positives, with a protected attribute Pathway of rare groups (1, 3, 7 and 12 students), 4 Nonbinary
     students and 2 with no recorded ethnicity; and 3 more rows that are rejected (GPA 9.9 twice, one of
-    them without an ethnicity, and one without a label value), as most real files have a few bad rows. Every
+    them without an ethnicity, and one without a label value) and an all-empty row, as most real files have. Every
     student also has a unique name, e-mail address and advisor's note (identifying_values), which nothing
     published may show."""
     import numpy as np
@@ -337,6 +337,8 @@ def small_cell_students(path: Path) -> Path:
             row[name] = values[table.num_rows + position]
     table = pa.concat_tables([table, pa.Table.from_pylist(bad, schema=table.schema)])
     pa_csv.write_csv(table, path)
+    with open(path, "a", encoding="utf-8") as handle:  # and a row whose every cell is empty, as exports have
+        handle.write("," * (table.num_columns - 1) + "\n")
     return path
 
 

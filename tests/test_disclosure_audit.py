@@ -87,6 +87,9 @@ def test_a_few_rejected_rows_build_and_publish_and_the_data_quality_page_withhol
             assert shown == (str(group) if group == 0 or group >= 10 else "suppressed"), column
         assert run.scalar("select max(denominator) from data_quality_summary_published where check_name = "
                           "'missing_values' and column_name = 'Gender'") == cohort
+    empty = small_cell_build.query("select count, denominator from data_quality_summary_published "
+                                   "where check_name = 'empty_rows'")
+    assert empty == [("1", 1004)]  # counted and skipped: 1,000 students, 3 rejected rows, 1 empty row
     label_rejects = small_cell_build.query("select count, is_suppressed from data_quality_summary_published "
                                            "where check_name = 'rejected_by_check' and column_name = 'Dropout_Risk'")
     assert label_rejects == [("suppressed", True)]

@@ -42,7 +42,9 @@ BAD_LINES = (
        ("#24,03/09/2025 10:00:00,quiz,1", None),  # a '#' starts a value, not a comment: an unknown student
        ("S-404,04/09/2025 11:00:00,video,3", None),
        ("S-404,04/09/2025 12:00:00,video,2", None),
-       (" 25 ,05/09/2025 12:00:00,forum,4", None)]  # id trimmed: a known student
+       (" 25 ,05/09/2025 12:00:00,forum,4", None),  # id trimmed: a known student
+       ("26,01/03/2099 10:00:00,quiz,1", "far_outside_period"),  # a mistyped year: it must not stretch the period
+       ("27,01/01/1970 00:00:00,quiz,1", "far_outside_period")]
 )
 UNKNOWN_GENERATED_IDS = {"1", "2", "3"}  # generated students left out of the stubbed student file
 
@@ -123,7 +125,7 @@ def _usable_rows(path):
             amount = float(clicks)
         except ValueError:
             continue
-        if student and activity and math.isfinite(amount) and amount >= 0:
+        if student and activity and math.isfinite(amount) and amount >= 0 and 2000 < time.year < 2090:  # the log is in 2025
             usable.append((student, (time - dt.datetime(1970, 1, 1)).total_seconds() / 86400, activity, amount))
     return rows, usable
 

@@ -256,3 +256,22 @@ def test_a_scored_term_is_appended_and_nothing_earlier_is_overwritten(terms_buil
     assert ("T3", "T4") in set(second.query("select distinct term_from, term_to from persona_transitions"))
     with_events = second.scalar("select count(*) from main_scoring.int_student_event_features where term = 'T4'")
     assert with_events >= 0.95 * STUDENTS_PER_TERM  # T4's events were read, not the fitted terms'
+
+
+def test_scoring_with_events_of_no_student_in_the_batch_stops_with_a_message(terms_build, tmp_path):
+    """An event log whose ids match none of the scored students would give every student the values of a
+    student without events (one persona for all): the scoring run stops and says why, and publishes nothing."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    folder = terms_build.folder
+    column = terms_build.variables["event_columns"]["student_id"]
+    events = pq.read_table(folder / "t4_events.parquet")
+    renamed = pc.binary_join_element_wise("X-", pc.cast(events.column(column), "string"), "")
+    pq.write_table(events.set_column(events.schema.get_field_index(column), column, renamed), tmp_path / "other.parquet")
+    run = run_dbt(folder / "wh", base_vars={**terms_build.variables, "score_students_path": str(folder / "t4_students.csv"),
+                                            "score_events_path": str(tmp_path / "other.parquet")},
+                  extra_args=SCORING_SELECTION)
+    assert run.returncode != 0
+    assert "usable events belong to students who are not in the student file" in run.output
+    assert "student-personas: published" not in run.output

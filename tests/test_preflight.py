@@ -201,3 +201,71 @@ def test_every_var_of_the_project_is_a_declared_setting():
     assert sorted(set(DEFAULTS) - set(settings.SETTINGS)) == []
     assert sorted(set(settings.SETTINGS) - set(DEFAULTS)) == []
     assert settings.problems(DEFAULTS) == []
+
+
+# ---- every file shape gets a clear answer ---------------------------------------------------------------------
+
+def worked_example_text() -> str:
+    return (PROJECT_DIR / "examples" / "builtin" / "students.csv").read_text(encoding="utf-8")
+
+
+def loads(path, tmp_path, **overrides):
+    """The plan's notices and what the load statements put in inputs (rows, empty rows, records counted)."""
+    plan = prepare(config(**{**BUILTIN_VARS, "students_path": str(path), **overrides}), tmp_path)
+    connection = load(plan, tmp_path)
+    rows, empty = connection.execute("select count(*), count(*) filter (where is_empty_row) from inputs.students").fetchone()
+    counted = connection.execute("select records_counted from inputs.input_files where input_name = 'students'").fetchone()[0]
+    connection.close()
+    return plan.notices, rows, empty, counted
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_without_or_with_a_bom_are_detected_and_read(tmp_path, encoding):
+    path = tmp_path / "students.csv"
+    path.write_bytes(worked_example_text().encode(encoding))
+    notices, rows, empty, counted = loads(path, tmp_path)
+    assert rows == counted == 1000 and empty == 0
+    assert any(f"is encoded as {encoding}" in notice for notice in notices)
+
+
+def test_a_row_whose_every_cell_is_empty_is_counted_and_marked(tmp_path):
+    lines = worked_example_text().splitlines()
+    path = tmp_path / "students.csv"
+    path.write_text("\n".join(lines[:30] + ["," * 22] + lines[30:]) + "\n", encoding="utf-8")
+    _, rows, empty, counted = loads(path, tmp_path)
+    assert (rows, empty, counted) == (1001, 1, 1001)
+
+
+def test_a_quote_never_closed_is_named_with_its_line_and_what_to_do(tmp_path):
+    lines = worked_example_text().splitlines()
+    lines[10] = lines[10].replace(",", ',"', 1)
+    path = tmp_path / "students.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = problems_of(config(**{**BUILTIN_VARS, "students_path": str(path)}), tmp_path)
+    assert len(found) == 1 and "cannot be read as CSV at line 11" in found[0] and "never closed" in found[0]
+
+
+def test_a_megabyte_cell_and_lone_carriage_returns_are_read(tmp_path):
+    lines = worked_example_text().splitlines()
+    huge = tmp_path / "huge.csv"
+    huge.write_text("\n".join(lines[:5] + [lines[5].replace("Female", "F" * 1_100_000, 1)] + lines[6:]) + "\n",
+                    encoding="utf-8")
+    assert loads(huge, tmp_path)[1:] == (1000, 0, 1000)
+    cr = tmp_path / "cr.csv"
+    cr.write_bytes(("\r".join(lines) + "\r").encode("utf-8"))
+    assert loads(cr, tmp_path / "cr")[1:] == (1000, 0, 1000)
+
+
+def test_thousands_separators_get_the_right_advice_and_work_when_declared(tmp_path):
+    rows = list(csv.reader(worked_example_text().splitlines()))
+    column = rows[0].index("Credits_Completed")
+    for row in rows[1:]:
+        row[column] = f"{int(row[column]) * 100:,}"
+    path = write_csv(tmp_path / "students.csv", rows)
+    found = problems_of(config(**{**BUILTIN_VARS, "students_path": str(path)}), tmp_path)
+    assert len(found) == 1 and "separates thousands with a comma" in found[0] and "thousands_separator: ','" in found[0]
+    assert "decimal_separator: ','" not in found[0]
+    notices, rows_loaded, _, _ = loads(path, tmp_path, thousands_separator=",")
+    assert rows_loaded == 1000
+    warned = prepare(config(**{**BUILTIN_VARS, "students_path": str(path), "decimal_separator": ","}), tmp_path).notices
+    assert any("reads as 9.8" in notice and "thousands_separator: ','" in notice for notice in warned)

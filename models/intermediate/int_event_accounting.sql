@@ -1,4 +1,4 @@
-{{ config(tags=['events'], post_hook="{{ fail_if_events_unusable() }}") }}
+{{ config(tags=['events', 'scoring'], post_hook="{{ fail_if_events_unusable() }}") }}
 {#-
   Where every event of the log went, in one row: events in = used + rejected; of the used events, those
   of students not in the student file; students with events, and students of the student file without

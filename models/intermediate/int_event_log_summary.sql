@@ -10,7 +10,7 @@ with
 
 events as (
 
-    select * from {{ ref('stg_events') }}
+    select * from {{ ref('int_event_checked') }}
 
 )
 

@@ -14,7 +14,7 @@ with
 
 events as (
 
-    select * from {{ ref('stg_events') }}
+    select * from {{ ref('int_event_checked') }}
     where rejection_check is null
 
 ),

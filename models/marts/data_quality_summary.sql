@@ -61,6 +61,7 @@ volumes as (
 
     select
         (select records_counted from input_files) as input_rows,
+        (select coalesce(empty_rows, 0) from input_files) as empty_rows,
         count(*) filter (where passed_validation) as clean_rows,
         count(*) filter (where not passed_validation) as rejected_rows
     from students
@@ -79,6 +80,10 @@ volume_checks as (
     union all
     select 'rejected_rows', null, 'rows quarantined in student_rejects', rejected_rows, input_rows
     from volumes
+    union all
+    select 'empty_rows', null, 'rows with every cell empty: no student, skipped', empty_rows, input_rows
+    from volumes
+    where empty_rows > 0
 
 ),
 

@@ -23,7 +23,9 @@
 
 with students as (
 
+    -- Rows whose every cell is empty are no student (counted in stg_input_files.empty_rows).
     select * from {{ source('inputs', 'students') }}
+    where not is_empty_row
 
 ),
 

@@ -1,5 +1,5 @@
-{#- How each input file was read (format, encoding, delimiter, the preflight's notices) and how many data
-    records an independent reader counted in it. -#}
+{#- How each input file was read (format, encoding, delimiter, the preflight's notices), how many data
+    records an independent reader counted in it, and how many of the student file's rows are empty. -#}
 
 with source as (
 
@@ -7,4 +7,4 @@ with source as (
 
 )
 
-select input_name, path, file_format, encoding, delimiter, records_counted, notices, facts from source
+select input_name, path, file_format, encoding, delimiter, records_counted, empty_rows, notices, facts from source

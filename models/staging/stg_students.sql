@@ -14,7 +14,9 @@
 
 with source as (
 
+    -- Rows whose every cell is empty are no student: skipped here, counted in stg_input_files.empty_rows.
     select * from {{ source('inputs', 'students') }}
+    where not is_empty_row
 
 ),
 

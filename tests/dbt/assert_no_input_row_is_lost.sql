@@ -1,9 +1,10 @@
 -- Every record of the file, as counted by an independent reader (Python's CSV reader, which skips no comment
--- lines), is either a valid record (int_student_records) or quarantined (student_rejects, this run's
--- batch), never both, never neither.
+-- lines), is either a valid record (int_student_records), quarantined (student_rejects, this run's batch)
+-- or a row whose every cell is empty (counted in stg_input_files.empty_rows), never two, never none.
 {{ config(tags=['scoring']) }}
 with counted as (
-    select records_counted from {{ ref('stg_input_files') }} where input_name = 'students'
+    select records_counted, coalesce(empty_rows, 0) as empty_rows
+    from {{ ref('stg_input_files') }} where input_name = 'students'
 ),
 staged as (
     select source_row_number, passed_validation from {{ ref('stg_students') }}
@@ -30,4 +31,4 @@ per_row as (
 )
 select source_row_number, n_outcomes from per_row where n_outcomes <> 1
 union all
-select -1, (select count(*) from staged) from counted where records_counted <> (select count(*) from staged)
+select -1, (select count(*) from staged) from counted where records_counted <> (select count(*) from staged) + empty_rows
