@@ -67,7 +67,7 @@
   {%- if not built(source('inputs', 'students')) -%}{{ return([]) }}{%- endif -%}
   {%- set names = [] -%}
   {%- for column in adapter.get_columns_in_relation(source('inputs', 'students'))
-        if column.name not in ('source_row_number', 'is_empty_row') -%}
+        if column.name not in ('source_row_number', 'skipped_as') -%}
     {%- do names.append(column.name) -%}
   {%- endfor -%}
   {{ return(names) }}

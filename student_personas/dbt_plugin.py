@@ -44,14 +44,21 @@ class Plugin(BasePlugin):
             raise publish.PublishError(f"profiles.yml: the working warehouse must be {publish.working_path(self.published)}")
         self.run: publish.Run | None = None
         self.invocation = None
+        self.failure = None  # (invocation, error) of a command whose working copy could not be prepared
         add_callback_to_manager(self._on_event)
 
     def update_connection_config(self, creds, config):
         # Called before dbt opens the warehouse file: the first time in a command, start a fresh run.
+        if self.failure is not None and self.failure[0] == get_invocation_id():
+            raise self.failure[1]  # the same reason for every connection of this command, not a lock clash
         if self.invocation != get_invocation_id():
             if self.run is not None:
                 self.run.release()
-            self.run = publish.start_run(self.published)
+            try:
+                self.run = publish.start_run(self.published)
+            except publish.PublishError as error:
+                self.failure = (get_invocation_id(), error)
+                raise
             self.invocation = get_invocation_id()
             for path in self.run.recovered:
                 _note(f"student-personas: completed the publish an interrupted run had prepared: {path}")

@@ -60,6 +60,7 @@ class InputFile:
     trailing_empty_column: bool = False  # every line ends with a delimiter and that last column is empty
     readable_path: Path | None = None  # what DuckDB reads (a UTF-8 copy when the encoding needs one)
     notices: tuple[str, ...] = field(default_factory=tuple)
+    skip_lines: int = 0  # blank lines before the header
 
     @property
     def duckdb_path(self) -> Path:
@@ -202,8 +203,12 @@ def open_input(path: str | Path, label: str, encoding: str = "auto", delimiter: 
     lines = _complete_lines(text_sample, complete and len(sample) <= SAMPLE_BYTES)
     if not any(line.strip() for line in lines):
         raise InputProblem(f"{label} has no header (only blank lines)")
+    blank = next(index for index, line in enumerate(lines) if line.strip())
+    if blank:
+        notices.append(f"{label}: {blank} blank line(s) before the header are skipped")
     chosen_delimiter = detect_delimiter(lines) if delimiter == "auto" else delimiter
     header, rows = _header_and_first_rows(lines, chosen_delimiter)
+    _refuse_title_line(label, lines[blank:], header, chosen_delimiter, delimiter == "auto")
     if not rows:
         raise InputProblem(f"{label} has a header ({', '.join(header)}) but no data rows")
     header = [name.strip() for name in header]
@@ -219,6 +224,7 @@ def open_input(path: str | Path, label: str, encoding: str = "auto", delimiter: 
     if duplicated:
         raise InputProblem(f"{label}: the header names these columns more than once: {', '.join(duplicated)}. "
                            "Rename the copies so that every column has its own name")
+    refuse_case_variants(label, header)
     if len(header) == 1 and delimiter == "auto":
         notices.append(f"{label} has a single column ({header[0][:60]}): no delimiter among "
                        f"{', '.join(repr(d) for d in DELIMITERS)} splits its lines")
@@ -227,7 +233,33 @@ def open_input(path: str | Path, label: str, encoding: str = "auto", delimiter: 
         readable = _transcode(path, compression, chosen, transcode_dir or path.parent, label)
     return InputFile(path=path, format="csv", compression="none" if readable else compression, encoding=chosen,
                      delimiter=chosen_delimiter, header=tuple(header), trailing_empty_column=trailing,
-                     readable_path=readable, notices=tuple(notices))
+                     readable_path=readable, notices=tuple(notices), skip_lines=blank)
+
+
+def refuse_case_variants(label: str, header) -> None:
+    """Columns whose names differ only in case ('GPA', 'gpa'): the warehouse's SQL names columns without
+    case, so one would hide the other."""
+    folded: dict[str, list[str]] = {}
+    for name in header:
+        folded.setdefault(name.lower(), []).append(name)
+    clashes = [names for names in folded.values() if len(names) > 1]
+    if clashes:
+        listed = "; ".join(" and ".join(f"'{name}'" for name in names) for names in clashes)
+        raise InputProblem(f"{label}: columns {listed} differ only in case, and the warehouse's SQL reads column "
+                           "names without case: rename one of each")
+
+
+def _refuse_title_line(label: str, lines: list[str], header: list[str], delimiter: str, detected: bool) -> None:
+    """A first line that is one field above lines of many (a title an export put above the header)."""
+    if len(header) != 1:
+        return
+    following = [line for line in lines[1:51] if line.strip()]
+    widths = Counter(len(row) for row in csv.reader(following, delimiter=delimiter))
+    if following and widths.most_common(1)[0][0] > 1:
+        names = next(csv.reader(following[:1], delimiter=delimiter))
+        raise InputProblem(f"{label}: its first line ('{header[0][:60]}') looks like a title above the header, which "
+                           f"seems to be the next line ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}): "
+                           "remove the title line")
 
 
 def _open_parquet(path: Path, label: str) -> InputFile:
@@ -243,7 +275,14 @@ def _open_parquet(path: Path, label: str) -> InputFile:
     duplicated = sorted(name for name, count in Counter(schema.names).items() if count > 1)
     if duplicated:
         raise InputProblem(f"{label}: these columns appear more than once: {', '.join(duplicated)}")
-    return InputFile(path=path, format="parquet", header=tuple(schema.names))
+    refuse_case_variants(label, schema.names)
+    import pyarrow as pa
+
+    nested = [field.name for field in schema if pa.types.is_nested(field.type)]
+    notices = [f"{label}: column(s) {', '.join(nested)} hold nested values (lists, structs or maps), which are no "
+               "student attribute: not read"] if nested else []
+    return InputFile(path=path, format="parquet", header=tuple(name for name in schema.names if name not in nested),
+                     notices=tuple(notices))
 
 
 def _transcode(path: Path, compression: str, encoding: str, directory: Path, label: str) -> Path:
@@ -279,7 +318,8 @@ def read_sql(input_file: InputFile, columns: list[str] | None = None) -> str:
     names = list(input_file.header) + (["__trailing_empty_column__"] if input_file.trailing_empty_column else [])
     declared = "{" + ", ".join(f"{sql_string(name)}: 'VARCHAR'" for name in names) + "}"
     options = [
-        "auto_detect = false", "header = true", f"delim = {sql_string(input_file.delimiter)}",
+        "auto_detect = false", "header = true", f"skip = {int(input_file.skip_lines)}",
+        f"delim = {sql_string(input_file.delimiter)}",
         "quote = '\"'", "escape = '\"'", "comment = ''", "strict_mode = true", "null_padding = false",
         "ignore_errors = false", f"encoding = {sql_string(input_file.duckdb_encoding)}",
         f"compression = {sql_string('gzip' if input_file.compression == 'gzip' else 'none')}",

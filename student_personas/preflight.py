@@ -29,7 +29,7 @@ import duckdb
 from student_personas import configuration, events, inputs, publish, settings
 from student_personas.inputs import InputFile, InputProblem, sql_identifier, sql_string
 
-RESERVED_COLUMNS = ("student_id", "term", "source_row_number", "is_empty_row", "label_value", "passed_validation",
+RESERVED_COLUMNS = ("student_id", "term", "source_row_number", "skipped_as", "label_value", "passed_validation",
                     "validation_failures")
 NUMBER_PATTERN = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 DECIMAL_COMMA_PATTERN = r"^[+-]?[0-9]+,[0-9]+$"
@@ -196,10 +196,14 @@ class Scan:
 
     def __init__(self, input_file: InputFile, rows: int):
         self.connection = duckdb.connect()
+        # Rows that are no student (all empty, or the header again) are left out, as staging skips them.
         self.connection.execute(f"create table scan as select * from {inputs.read_sql(input_file)} limit {int(rows)}")
+        read = self.connection.execute("select count(*) from scan").fetchone()[0]
+        self.connection.execute(f"delete from scan where {repeats_header(input_file)} or rowid in (select rowid from "
+                                "scan where coalesce(trim(columns(*)), '') = '')")
         self.rows = self.connection.execute("select count(*) from scan").fetchone()[0]
         self.limit = rows
-        self.complete = self.rows < rows
+        self.complete = read < rows
 
     def query(self, sql: str, params=None):
         return self.connection.execute(sql, params or []).fetchall()
@@ -528,15 +532,24 @@ def _open(path_value, label: str, config: dict, workdir: Path, problems: list[st
 
 
 def _load_table(name: str, input_file: InputFile, numbered: bool) -> str:
-    number = "row_number() over () as source_row_number, false as is_empty_row, " if numbered else ""
+    number = "row_number() over () as source_row_number, null::varchar as skipped_as, " if numbered else ""
     return f"create or replace table inputs.{name} as select {number}* from {inputs.read_sql(input_file)}"
 
 
-def _mark_empty_rows(name: str) -> str:
-    """Rows whose every cell is empty (`,,,,,`) are no student: kept in the source, flagged, counted in
-    input_files and skipped by staging."""
-    return (f"update inputs.{name} set is_empty_row = true where source_row_number in (select source_row_number "
-            f"from inputs.{name} where coalesce(trim(columns(* exclude (source_row_number, is_empty_row))), '') = '')")
+def repeats_header(input_file: InputFile) -> str:
+    """True on a row that holds the header again (exports concatenated with their headers)."""
+    return "coalesce(" + " and ".join(f"trim({sql_identifier(column)}) = {sql_string(column)}"
+                                       for column in input_file.header) + ", false)"
+
+
+def _mark_skipped_rows(name: str, input_file: InputFile) -> list[str]:
+    """Rows that are no student are kept in the source, marked, counted in input_files and skipped by staging:
+    a row whose every cell is empty (`,,,,,`), and a row that repeats the header."""
+    return [
+        f"update inputs.{name} set skipped_as = 'empty row' where source_row_number in (select source_row_number "
+        f"from inputs.{name} where coalesce(trim(columns(* exclude (source_row_number, skipped_as))), '') = '')",
+        f"update inputs.{name} set skipped_as = 'repeated header' where {repeats_header(input_file)}",
+    ]
 
 
 def _config_table(name: str, input_file: InputFile | None, columns: tuple[str, ...], label: str,
@@ -562,8 +575,10 @@ def _input_facts_sql(rows: list[dict]) -> str:
                          sql_string(json.dumps(r.get("facts", {})))]) + ")"
         for r in rows)
     return ("create or replace table inputs.input_files as select input_name, path, file_format, encoding, delimiter, "
-            "records_counted, case when input_name = 'students' then (select count(*) filter (where is_empty_row) "
-            "from inputs.students) end as empty_rows, notices::json as notices, facts::json as facts from (values "
+            "records_counted, case when input_name = 'students' then (select count(*) filter (where skipped_as = "
+            "'empty row') from inputs.students) end as empty_rows, case when input_name = 'students' then (select "
+            "count(*) filter (where skipped_as = 'repeated header') from inputs.students) end as repeated_header_rows, "
+            "notices::json as notices, facts::json as facts from (values "
             + values + ") as files (input_name, path, file_format, encoding, delimiter, records_counted, notices, facts)")
 
 
@@ -604,6 +619,13 @@ def prepare(config: dict, given: set[str], project_dir: Path, workdir: Path, sto
     if students is None:
         raise PreflightError(problems)
     header = list(students.header)
+    limit = int(config.get("max_input_columns") or 250)
+    if len(header) > limit:
+        problems.append(f"{var_name} '{path}' has {len(header):,} columns, more than the {limit:,} the warehouse reads "
+                        "(var max_input_columns: every column is validated and profiled in its own SQL expressions, "
+                        "and far wider files take minutes and gigabytes): keep the columns you need (an export of "
+                        "fewer columns), or raise max_input_columns")
+        raise PreflightError(problems)
     if scoring:
         config = _scoring_config(config, stored_model or {}, header, problems)
     for reserved in RESERVED_COLUMNS:
@@ -663,7 +685,7 @@ def prepare(config: dict, given: set[str], project_dir: Path, workdir: Path, sto
     plan.statements.append("create schema if not exists inputs")
     plan.statements.append(settings_table_sql(resolved, origins))
     plan.statements.append(_load_table("students", students, numbered=True))
-    plan.statements.append(_mark_empty_rows("students"))
+    plan.statements.extend(_mark_skipped_rows("students", students))
     plan.facts["records_counted"] = inputs.count_records(students)
     files = [{"input": "students", "path": str(students.path), "format": students.format,
               "encoding": students.encoding, "delimiter": students.delimiter,

@@ -28,6 +28,7 @@ staging folders are removed; the published warehouse, exports and pages are unto
 from __future__ import annotations
 
 import ctypes
+import errno
 import ctypes.util
 import fcntl
 import json
@@ -175,14 +176,30 @@ def start_run(published: Path) -> Run:
             f"another dbt command is using the warehouse {published} (it holds {lock_path(published).name}); "
             f"wait for it to finish, or set PERSONAS_DB to build another warehouse") from None
     run.lock = descriptor
-    journal = journal_path(published)
-    if journal.exists():
-        run.recovered = _complete(journal)
-    for stale in (run.working, run.working.with_name(run.working.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    if published.exists():
-        shutil.copyfile(published, run.working)
+    try:
+        journal = journal_path(published)
+        if journal.exists():
+            run.recovered = _complete(journal)
+        for stale in (run.working, run.working.with_name(run.working.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        if published.exists():
+            shutil.copyfile(published, run.working)
+    except OSError as error:
+        run.working.unlink(missing_ok=True)
+        run.release()
+        raise PublishError(storage_problem(published, error)) from error
     return run
+
+
+def storage_problem(published: Path, error: OSError) -> str:
+    """What an operating-system error while preparing a build means for the user."""
+    if error.errno == errno.ENOSPC:
+        return (f"the disk holding {published.parent} is full: a build needs free space for a working copy of the "
+                f"warehouse and its new tables (about three times the size of {published.name}); free some space "
+                "and run again. Nothing was changed")
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write beside the warehouse in {published.parent} ({error.strerror}); nothing was changed"
+    return f"cannot prepare the working copy of {published} ({error}); nothing was changed"
 
 
 def _published_is_free(published: Path) -> None:

@@ -241,6 +241,7 @@ SETTINGS: dict[str, Setting] = {
                                    else f"must be one of , . ' _ or a space, not {v!r}", nullable=True),
     "missing_value_tokens": text_list(),
     "preflight_scan_rows": number(1000, integer=True),
+    "max_input_columns": number(2, 5000, integer=True),
     # roles
     "id_column": column_names(),
     "term_column": column_names(allow_list=False),

@@ -140,6 +140,11 @@ def defects(tmp_path_factory):
     rows[51][column["Past_Academic_Performance"]] = "N/A"  # a missing level becomes '(not recorded)'
     for row in rows[60:80]:
         row[0] = "#" + row[0]  # ids starting with '#': DuckDB would read these lines as comments
+    rows[45][column["Gender"]] = "Ｆｅｍａｌｅ"  # fullwidth letters (an East Asian locale's export)
+    rows[46][column["GPA"]] = "３.５"  # fullwidth digits
+    rows[47][0] = f'="{rows[47][0]}"'  # Excel's text-forcing formula around an id
+    rows.insert(90, list(rows[0]))  # the header again (two exports concatenated): data row 90
+    rows.append([""] * len(rows[0]))  # a row whose every cell is empty
     tmp = tmp_path_factory.mktemp("defects")
     return built(run_dbt(tmp / "wh", variables={"students_path": str(write_csv(tmp / "defects.csv", rows))},
                          extra_args=STAGING))
@@ -173,7 +178,10 @@ def test_every_row_is_accounted_for_including_ids_starting_with_a_hash(defects):
     valid = defects.scalar("select count(*) from int_student_records")
     rejected = defects.scalar("select count(*) from student_rejects")
     counted = defects.scalar("select records_counted from stg_input_files where input_name = 'students'")
-    assert counted == 1000 and valid + rejected == 1000
+    skipped = defects.query("select empty_rows, repeated_header_rows from stg_input_files where input_name = 'students'")
+    assert counted == 1002 and skipped == [(1, 1)] and valid + rejected == 1000
+    assert dict(defects.query("select check_name, count from data_quality_summary where check_name in "
+                              "('empty_rows', 'repeated_header_rows')")) == {"empty_rows": 1, "repeated_header_rows": 1}
     assert rejected == len(ROW_DEFECTS) + 3
     assert defects.scalar("select count(*) from int_student_records where student_id like '#%'") == 20
 
@@ -184,6 +192,10 @@ def test_text_is_normalised_and_case_variants_merged(defects):
     groups = dict(defects.query("select source_row_number, Gender from stg_students where source_row_number in (42, 43)"))
     assert groups == {42: "Female", 43: "Female"}
     assert defects.scalar("select Ethnicity from stg_students where source_row_number = 44") == "Asian"
+    assert defects.scalar("select Gender from stg_students where source_row_number = 45") == "Female"
+    assert defects.scalar("select GPA from stg_students where source_row_number = 46") == 3.5
+    original = reference_rows()[47][0]
+    assert defects.scalar("select student_id from stg_students where source_row_number = 47") == original
     merged = defects.query("select detail, count from data_quality_summary where check_name = 'merged_case_variants' "
                            "and column_name = 'Gender'")
     assert merged == [("4 spellings read as 3 values (case ignored)", 1)]

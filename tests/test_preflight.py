@@ -213,7 +213,7 @@ def loads(path, tmp_path, **overrides):
     """The plan's notices and what the load statements put in inputs (rows, empty rows, records counted)."""
     plan = prepare(config(**{**BUILTIN_VARS, "students_path": str(path), **overrides}), tmp_path)
     connection = load(plan, tmp_path)
-    rows, empty = connection.execute("select count(*), count(*) filter (where is_empty_row) from inputs.students").fetchone()
+    rows, empty = connection.execute("select count(*), count(*) filter (where skipped_as = 'empty row') from inputs.students").fetchone()
     counted = connection.execute("select records_counted from inputs.input_files where input_name = 'students'").fetchone()[0]
     connection.close()
     return plan.notices, rows, empty, counted
@@ -269,3 +269,44 @@ def test_thousands_separators_get_the_right_advice_and_work_when_declared(tmp_pa
     assert rows_loaded == 1000
     warned = prepare(config(**{**BUILTIN_VARS, "students_path": str(path), "decimal_separator": ","}), tmp_path).notices
     assert any("reads as 9.8" in notice and "thousands_separator: ','" in notice for notice in warned)
+
+
+def test_blank_lines_a_title_line_and_columns_that_differ_only_in_case(tmp_path):
+    text = worked_example_text()
+    blank = tmp_path / "blank.csv"
+    blank.write_text("\n\n" + text, encoding="utf-8")
+    notices, rows, _, counted = loads(blank, tmp_path)
+    assert rows == counted == 1000 and any("2 blank line(s) before the header are skipped" in n for n in notices)
+    titled = tmp_path / "titled.csv"
+    titled.write_text("Student export, spring\n".replace(",", "") + text, encoding="utf-8")
+    found = problems_of(config(**{**BUILTIN_VARS, "students_path": str(titled)}), tmp_path)
+    assert len(found) == 1 and "looks like a title above the header" in found[0] and "Student_ID, Age" in found[0]
+    rows = list(csv.reader(text.splitlines()))
+    rows[0][rows[0].index("Age")] = "gpa"
+    cased = write_csv(tmp_path / "cased.csv", rows)
+    found = problems_of(config(students_path=str(cased)), tmp_path)
+    assert found == [f"students_path '{cased}': columns 'gpa' and 'GPA' differ only in case, and the warehouse's SQL "
+                     "reads column names without case: rename one of each"]
+
+
+def test_nested_parquet_columns_are_not_read(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"Student_ID": [str(i) for i in range(60)], "Score": [float(i) for i in range(60)],
+                      "tags": [[1, 2]] * 60, "address": [{"city": "x"}] * 60})
+    path = tmp_path / "nested.parquet"
+    pq.write_table(table, path)
+    plan = prepare(config(students_path=str(path), id_column="Student_ID"), tmp_path)
+    assert any("tags, address hold nested values" in notice for notice in plan.notices)
+    connection = load(plan, tmp_path)
+    assert [row[0] for row in connection.execute("describe inputs.students").fetchall()] == [
+        "source_row_number", "skipped_as", "Student_ID", "Score"]
+
+
+def test_a_file_wider_than_the_documented_limit_is_refused_in_one_message(tmp_path):
+    header = ["Student_ID"] + [f"c{i}" for i in range(1000)]
+    rows = [header] + [[str(n)] + [str(n % 7)] * 1000 for n in range(30)]
+    path = write_csv(tmp_path / "wide.csv", rows)
+    found = problems_of(config(students_path=str(path), id_column="Student_ID"), tmp_path)
+    assert len(found) == 1 and "has 1,001 columns, more than the 250 the warehouse reads" in found[0]

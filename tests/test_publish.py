@@ -117,3 +117,19 @@ def test_publish_refuses_while_a_writer_holds_the_published_file(tmp_path):
         writer.kill()
         writer.wait()
         run.release()
+
+
+def test_a_full_disk_is_named_as_such_and_releases_the_lock(tmp_path, monkeypatch):
+    import errno as errnos
+
+    published = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(published)).close()
+
+    def full(*_):
+        raise OSError(errnos.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(publish.shutil, "copyfile", full)
+    with pytest.raises(publish.PublishError, match=r"the disk holding .* is full: a build needs free space"):
+        publish.start_run(published)
+    monkeypatch.undo()
+    publish.start_run(published).release()  # the lock was released: no "another dbt command" afterwards

@@ -62,6 +62,7 @@ volumes as (
     select
         (select records_counted from input_files) as input_rows,
         (select coalesce(empty_rows, 0) from input_files) as empty_rows,
+        (select coalesce(repeated_header_rows, 0) from input_files) as repeated_header_rows,
         count(*) filter (where passed_validation) as clean_rows,
         count(*) filter (where not passed_validation) as rejected_rows
     from students
@@ -84,6 +85,11 @@ volume_checks as (
     select 'empty_rows', null, 'rows with every cell empty: no student, skipped', empty_rows, input_rows
     from volumes
     where empty_rows > 0
+    union all
+    select 'repeated_header_rows', null, 'rows that repeat the header: no student, skipped', repeated_header_rows,
+        input_rows
+    from volumes
+    where repeated_header_rows > 0
 
 ),
 

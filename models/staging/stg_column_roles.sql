@@ -23,9 +23,9 @@
 
 with students as (
 
-    -- Rows whose every cell is empty are no student (counted in stg_input_files.empty_rows).
+    -- Rows that are no student (every cell empty, or the header again; counted in stg_input_files).
     select * from {{ source('inputs', 'students') }}
-    where not is_empty_row
+    where skipped_as is null
 
 ),
 

@@ -14,9 +14,9 @@
 
 with source as (
 
-    -- Rows whose every cell is empty are no student: skipped here, counted in stg_input_files.empty_rows.
+    -- Rows that are no student (every cell empty, or the header again): skipped here, counted in stg_input_files.
     select * from {{ source('inputs', 'students') }}
-    where not is_empty_row
+    where skipped_as is null
 
 ),
 

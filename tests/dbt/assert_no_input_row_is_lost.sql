@@ -1,9 +1,10 @@
 -- Every record of the file, as counted by an independent reader (Python's CSV reader, which skips no comment
 -- lines), is either a valid record (int_student_records), quarantined (student_rejects, this run's batch)
--- or a row whose every cell is empty (counted in stg_input_files.empty_rows), never two, never none.
+-- or a row that is no student (every cell empty, or the header again: counted in stg_input_files), never
+-- two, never none.
 {{ config(tags=['scoring']) }}
 with counted as (
-    select records_counted, coalesce(empty_rows, 0) as empty_rows
+    select records_counted, coalesce(empty_rows, 0) + coalesce(repeated_header_rows, 0) as skipped_rows
     from {{ ref('stg_input_files') }} where input_name = 'students'
 ),
 staged as (
@@ -31,4 +32,4 @@ per_row as (
 )
 select source_row_number, n_outcomes from per_row where n_outcomes <> 1
 union all
-select -1, (select count(*) from staged) from counted where records_counted <> (select count(*) from staged) + empty_rows
+select -1, (select count(*) from staged) from counted where records_counted <> (select count(*) from staged) + skipped_rows

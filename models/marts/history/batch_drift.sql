@@ -64,8 +64,10 @@ batch_features as (
         prepared_values.term,
         fitted_features.feature,
         count(*) as n_students,
-        avg(case when fitted_features.feature_kind = 'one_hot'
-            then (prepared_values.level = fitted_features.level)::double else prepared_values.value end) as batch_value
+        -- exact_mean: a floating-point avg sums in whatever order DuckDB's threads finish, so identical builds
+        -- differed at the 14th decimal.
+        {{ exact_mean("case when fitted_features.feature_kind = 'one_hot' then (prepared_values.level = "
+            ~ "fitted_features.level)::double else prepared_values.value end") }} as batch_value
     from prepared_values
     inner join fitted_features
         on (fitted_features.feature_kind = 'numeric' and fitted_features.feature = prepared_values.feature_column)
