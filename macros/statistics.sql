@@ -128,3 +128,10 @@
       as K-Means places a point between two centres. -#}
   (list_distance({{ vector }}, {{ second_centre }}) < list_distance({{ vector }}, {{ first_centre }}))
 {%- endmacro %}
+
+
+{% macro grid_cell(value, low, high, cells) -%}
+  {#- The 0-based cell of `value` among `cells` equal-width cells over [low, high]; the maximum falls in the
+      last cell, and a constant column (low = high) in the first. -#}
+  coalesce(least(floor(({{ value }} - {{ low }}) / nullif({{ high }} - {{ low }}, 0) * {{ cells }}), {{ cells }} - 1), 0)
+{%- endmacro %}

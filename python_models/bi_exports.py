@@ -21,6 +21,8 @@ def model(dbt, session):
         "feature_distributions": dbt.ref("feature_distributions"),
         "feature_correlations": dbt.ref("feature_correlations"),
         "feature_bivariate_fits": dbt.ref("feature_bivariate_fits"),
+        "feature_bivariate_bins": dbt.ref("feature_bivariate_bins"),
+        "persona_factor_bins": dbt.ref("persona_factor_bins"),
         "data_quality_summary": dbt.ref("data_quality_summary_published"),
         "fairness_association": dbt.ref("fairness_association_published"),
         "persona_outcome_context": dbt.ref("persona_outcome_context_published"),

@@ -174,28 +174,12 @@ from {{ query('bivariate_pairs') }}
 where is_drawable
 order by pair_order
 
--- name: bivariate_sample
--- The points each scatter draws: a seeded sample of at most settings.scatter_sample_size students with
--- both values (ordered by a hash of id and seed, so the same students on every build).
-{% for pair in rows('bivariate_statistics') %}
-(
-    select
-        {{ pair.pair_order }} as pair_order,
-        {{ pair.x_column | sql_string }} as x_column,
-        {{ pair.y_column | sql_string }} as y_column,
-        {{ pair.x_column | sql_identifier }} as x,
-        {{ pair.y_column | sql_identifier }} as y
-    from (select * from {{ ref('int_student_records') }} where is_reference)
-    where {{ pair.x_column | sql_identifier }} is not null and {{ pair.y_column | sql_identifier }} is not null
-    order by hash(student_id || ':' || {{ settings.sample_seed }}), student_id
-    limit {{ settings.scatter_sample_size }}
-)
-{{ "union all" if not loop.last }}
-{% else %}
-select null::bigint as pair_order, null::varchar as x_column, null::varchar as y_column, null::double as x,
-    null::double as y
-where false
-{% endfor %}
+-- name: bivariate_cells
+-- Each drawable pair's students counted in a grid of cells (feature_bivariate_bins): a published page draws
+-- counts, never one student's pair of values.
+select x_column, y_column, x_start, x_end, y_start, y_end, n_students
+from {{ ref('feature_bivariate_bins') }}
+order by pair_order, x_cell, y_cell
 
 -- name: support_playbook
 -- The editable playbook (seed support_playbook), columns of this input first, in file order.

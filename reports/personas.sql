@@ -1,8 +1,7 @@
 -- Queries of the page "Personas" (personas.html.j2).
 -- Each `-- name: <query>` block is one query, shown by the template as q.<query>.
--- Everything is aggregated here, in the warehouse, so the page costs about the same for any number of
--- students; only the factor-space scatter reads students, a seeded sample of at most
--- settings.scatter_sample_size of them.
+-- Everything is aggregated in the warehouse, so the page costs about the same for any number of students
+-- and shows no student's own values (the factor space is a grid of counts, persona_factor_bins).
 
 -- name: rank_sweep
 -- The NMF rank sweep, one row per rank: the notebook's training error and the held-out error with its
@@ -192,39 +191,12 @@ inner join {{ ref('support_playbook') }} as playbook using (source_column, direc
 where features.is_distinguishing
 order by features.persona_id, abs(features.standardized_difference) desc, features.source_column, playbook.action
 
--- name: factor_space_sample
--- A seeded uniform sample of at most settings.scatter_sample_size students (ordered by a hash of id and
--- seed, so the same students on every build) with their persona and scores on the two largest factors.
-with sampled as (
-
-    select student_id, persona_id
-    from {{ ref('persona_assignments') }}
-    order by hash(student_id || ':' || {{ settings.sample_seed }}), student_id
-    limit {{ settings.scatter_sample_size }}
-
-),
-
-scores as (
-
-    unpivot (
-        select student_id, columns('^factor_[0-9]+$')
-        from {{ ref('student_factors') }}
-        semi join sampled using (student_id)
-    )
-    on columns('^factor_[0-9]+$')
-    into name factor value score
-
-)
-
-select
-    sampled.student_id,
-    sampled.persona_id,
-    max(scores.score) filter (where scores.factor = 'factor_1') as x,
-    max(scores.score) filter (where scores.factor = 'factor_2') as y
-from sampled
-inner join scores using (student_id)
-group by sampled.student_id, sampled.persona_id
-order by sampled.student_id
+-- name: factor_space_cells
+-- The students on the two largest factors counted in a grid of cells, per persona (persona_factor_bins): a
+-- published page draws counts, never one student's scores.
+select x_start, x_end, y_start, y_end, persona_id, n_students
+from {{ ref('persona_factor_bins') }}
+order by x_cell, y_cell, persona_id
 
 -- name: persona_centres
 -- Each persona's centre on the two largest factors, with its display name for the legend.

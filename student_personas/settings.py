@@ -320,7 +320,6 @@ SETTINGS: dict[str, Setting] = {
     "export_hyper": boolean(),
     "reports_dir": text(nullable=True),
     "report_bivariate_pairs": Setting(_bivariate_pairs, nullable=True),
-    "report_scatter_sample_size": number(10, integer=True),
     # events
     "event_columns": Setting(_event_setting("event_columns"), nullable=True),
     "event_time_format": Setting(_event_setting("event_time_format"), nullable=True),

@@ -250,8 +250,9 @@ def every_chart(components: Components) -> str:
     """One chart of each kind, with missing values and NaN in the data as the warehouse can hand them over."""
     rng = np.random.default_rng(1)
     x = rng.normal(size=300)
-    points = pd.DataFrame({"x": x, "y": x ** 2, "persona_id": np.arange(300) % 3 + 1})
-    points.loc[3, "y"] = np.nan
+    cells = [{"x_start": i * 0.1, "x_end": (i + 1) * 0.1, "y_start": j * 0.1, "y_end": (j + 1) * 0.1,
+              "persona_id": 1 + (i + j) % 3, "n_students": 1 + i * j} for i in range(5) for j in range(5)]
+    cells.append({**cells[0], "persona_id": 2, "n_students": 4})  # two personas in one cell: the larger colours it
     html = [
         components.histograms([{"c": "GPA", "s": 0.0, "e": 1.0, "n": 5}, {"c": "GPA", "s": 1.0, "e": 2.0, "n": 9}],
                               "c", "s", "e", "n", x_label="value", y_label="students"),
@@ -273,7 +274,7 @@ def every_chart(components: Components) -> str:
                          y_label="error", log_y=True),
         components.sweep([{"k": 2, "i": 10.0}, {"k": 3, "i": 6.0}], "k", {"inertia": ("i", None)},
                          marks=[(3, "chosen: 3")], title="elbow", x_label="k", y_label="inertia"),
-        components.group_scatter(points, [{"persona_id": g, "x": 0.1 * g, "y": 0.2, "name": f"p{g}"} for g in (1, 2, 3)],
+        components.group_density(cells, [{"persona_id": g, "x": 0.1 * g, "y": 0.2, "name": f"p{g}"} for g in (1, 2, 3)],
                                  x="x", y="y", group="persona_id", label="name", title="factor space", x_label="F1",
                                  y_label="F2"),
         components.radar([{"c": c, "d": d} for c, d in [("GPA", 1.2), ("Age", -0.4), ("Attendance_Rate", 3.1)]],
@@ -290,7 +291,7 @@ def every_chart(components: Components) -> str:
     ]
     pair = bivariate([{"x_column": "a", "y_column": "b", "n_students": 300, "pearson_r": 0.9, "pearson_p": 1e-9,
                        "spearman_rho": 0.8, "spearman_p": 2e-5, "slope": 2.0, "intercept": None}],
-                     pd.DataFrame({"x_column": "a", "y_column": "b", "x": x, "y": 2 * x}))[0]
+                     [{**cell, "x_column": "a", "y_column": "b"} for cell in cells])[0]
     html.append(components.scatter(pair))
     return "".join(html)
 
@@ -318,9 +319,11 @@ def test_persona_charts_declare_the_highlight_parameter_and_carry_persona_ids():
     specs = chart_specs(every_chart(components))
     with_persona = [spec["title"]["text"] for spec in specs if {"name": "persona", "value": None} in spec.get("params", [])]
     assert with_persona == ["ratio", "factor space", "radar", "rate"]
-    scatter = next(spec for spec in specs if spec["title"]["text"] == "factor space")
-    assert {row["persona_id"] for row in scatter["layer"][0]["data"]["values"]} == {1, 2, 3}
-    assert "persona === null" in json.dumps(scatter["layer"][0]["encoding"]["opacity"])
+    density = next(spec for spec in specs if spec["title"]["text"] == "factor space")
+    drawn = density["layer"][0]["data"]["values"]
+    assert {row["persona_id"] for row in drawn} == {1, 2, 3} and len(drawn) == 25  # one rect per cell
+    assert next(row for row in drawn if row["x_start"] == 0 and row["y_start"] == 0)["persona_id"] == 2  # 4 of 5
+    assert "persona === null" in json.dumps(density["layer"][0]["encoding"]["opacity"])
 
 
 def test_withheld_heatmap_cells_read_their_marker_and_carry_no_value():
@@ -361,9 +364,8 @@ def test_wide_inputs_get_stepped_axes_turned_headers_and_wrapped_titles():
     long_title = "A very long attribute name that goes on and on: representation ratio by persona and group"
     assert charts.wrap_title(long_title) == [
         "A very long attribute name that goes on and on:", "representation ratio by persona and group"]
-    assert charts.group_scatter([0.0] * 8, [0.0] * 8, list(range(8)), list(range(8)), ["a"] * 8, [0.0] * 8,
-                                [0.0] * 8, title="t", x_label="x", y_label="y")["layer"][0]["encoding"]["color"][
-        "legend"]["columns"] == 2
+    assert charts.group_density([], list(range(8)), ["a"] * 8, [0.0] * 8, [0.0] * 8, title="t", x_label="x",
+                                y_label="y")["layer"][0]["encoding"]["color"]["legend"]["columns"] == 2
 
 
 def test_pages_inline_the_pinned_libraries_only_where_they_are_needed(tmp_path):
@@ -404,20 +406,25 @@ def test_correlation_p_values_match_scipy():
         assert connection.execute("select correlation_p_value(null, 500)").fetchone()[0] is None
 
 
-def test_bivariate_pairs_statistics_with_their_drawn_points():
+def test_bivariate_pairs_statistics_with_their_cells():
     statistics = [
         {"x_column": "b", "y_column": "GPA", "n_students": 3000, "pearson_r": 0.9, "pearson_p": 1e-9,
          "spearman_rho": 0.88, "spearman_p": 1e-8, "slope": 1.0, "intercept": 0.1},
         {"x_column": "a", "y_column": "GPA", "n_students": 50, "pearson_r": None, "pearson_p": None,
          "spearman_rho": None, "spearman_p": None, "slope": None, "intercept": None},
     ]
-    sample = pd.DataFrame({"x_column": ["b"] * 3, "y_column": ["GPA"] * 3, "x": [1.0, 2.0, 3.0], "y": [2.0, 3.0, 4.5]})
-    first, second = bivariate(statistics, sample)
+    cells = [{"x_column": "b", "y_column": "GPA", "x_start": float(i), "x_end": i + 1.0, "y_start": 2.0, "y_end": 3.0,
+              "n_students": 1000} for i in range(3)]
+    first, second = bivariate(statistics, cells)
     assert (first.x_column, second.x_column) == ("b", "a")
-    assert first.sample_y == [2.0, 3.0, 4.5] and second.sample_x == [] and second.row["n_drawn"] == 0
+    assert len(first.cells) == 3 and second.cells == []
     components = Components("p")
     html = components.scatter(first) + components.scatter(second)
-    assert "Pearson r = +0.900 (p &lt; 0.001), Spearman ρ = +0.880 (p &lt; 0.001); 3 of 3,000 students drawn" in html
+    assert ("Pearson r = +0.900 (p &lt; 0.001), Spearman ρ = +0.880 (p &lt; 0.001); all 3,000 students, counted in a "
+            "20 × 20 grid") in html
+    specs = chart_specs(html)
+    assert [row["n_students"] for row in specs[0]["layer"][0]["data"]["values"]] == [1000] * 3
+    assert "x" not in specs[0]["layer"][0]["data"]["values"][0]  # cells, never points
     assert "Pearson r = — (p = —)" in html
     assert len(chart_specs(html)[1]["layer"]) == 1  # no line without a fit
 

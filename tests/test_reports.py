@@ -173,7 +173,7 @@ def test_strongest_correlation_and_scatter_statistics_match_stg_students(builtin
     caption = next(text for text in builtin_page.captions if text.startswith("Pearson r")
                    and f"= {format_value(stats.pearsonr(attendance, gpa).statistic, 'signed')} " in text)
     assert f"Spearman ρ = {format_value(stats.spearmanr(attendance, gpa).statistic, 'signed')}" in caption
-    assert "all 1,000 students drawn" in caption
+    assert "all 1,000 students, counted in a 20 × 20 grid" in caption
 
 
 def test_feature_correlations_match_scipy_and_the_page_shows_exactly_them(builtin_build, builtin_page):
@@ -371,7 +371,8 @@ def test_factor_and_svd_tables_equal_the_warehouse(builtin_build, persona_page):
                                   "order by factor_id")
     assert [[row[0], row[2], row[3]] for row in persona_page.table("Factor", "Label", "SVD component")] == [
         [str(factor), str(component), format_value(cosine, "score")] for factor, component, cosine in matches]
-    assert "all 1,000 students drawn." in persona_page.captions
+    assert "all 1,000 students, counted in a 24 × 24 grid (a published page shows no one student's scores)." in \
+        persona_page.captions
 
 
 def like_me_example(run) -> str:
@@ -701,8 +702,7 @@ def own_schema_build(tmp_path_factory):
         csv.writer(handle).writerows(rows)
     run = run_dbt(workdir, base_vars={}, variables={
         "students_path": str(path), "id_column": "learner", "range_rules": {"score": [0, 100], "hours": [0, 168]},
-        "report_bivariate_pairs": [{"x": "hours", "y": "score"}, {"x": "cohort", "y": "score"}],
-        "report_scatter_sample_size": 25})
+        "report_bivariate_pairs": [{"x": "hours", "y": "score"}, {"x": "cohort", "y": "score"}]})
     assert run.returncode == 0, run.output[-3000:]
     return run
 
@@ -731,12 +731,15 @@ def test_data_is_escaped_on_the_page(own_schema_build):
     assert any(form in text for form in escaped)
 
 
-def test_absent_pairs_are_skipped_and_said_so_and_samples_are_drawn(own_schema_build):
+def test_absent_pairs_are_skipped_and_said_so_and_pairs_are_counted_in_a_grid(own_schema_build):
     text = " ".join(page_html(own_schema_build).split())
     assert "Skipped score vs cohort: cohort is not a numeric feature of this input." in text
     clean = own_schema_build.scalar("select count(*) from int_student_records")
     caption = next(c for c in PageReader(page_html(own_schema_build)).captions if c.startswith("Pearson r"))
-    assert caption.endswith(f"25 of {clean} students drawn (seeded sample).")
+    assert caption.endswith(f"all {clean} students, counted in a 20 × 20 grid (darker cells hold more students).")
+    cells = own_schema_build.query("select sum(n_students), count(distinct pair_order) from feature_bivariate_bins")
+    assert cells == [(own_schema_build.scalar("select count(*) from int_student_records where hours is not null "
+                                              "and score is not null"), 1)]
     assert "No label is configured" in text
     assert "No playbook action yet for these features of this input: cohort, hours, score." in re.sub(
         r"</?code>", "", text)
@@ -755,7 +758,8 @@ def test_pages_without_a_label_or_protected_attributes_say_so(own_schema_build):
         "hours", "score"}  # peer profiles default to every numeric feature
     assert len(PageReader(page_html(own_schema_build, "students")).table("Rank", "Student", "Similarity")) == 10
     students = own_schema_build.scalar("select count(*) from persona_assignments")
-    assert f"25 of {students} students drawn: a seeded sample (the same students on every build)." in personas.captions
+    assert f"all {students} students, counted in a 24 × 24 grid (a published page shows no one student's scores)." \
+        in personas.captions
 
 
 # ---- real browser ----------------------------------------------------------------------------------------------
@@ -959,7 +963,7 @@ def wide_gallery(tmp_path: Path) -> Path:
 <div class="wide">{{ matrix_heatmap(composition, "p", "g", "v", title="Programme_of_study_with_a_long_attribute_name: representation ratio by persona",
                                     colorbar_label="share of persona / share of cohort", scale="ratio",
                                     missing_text="t", persona="persona_id") }}</div>
-<div class="wide">{{ group_scatter(points, personas, x="x", y="y", group="persona_id", label="name",
+<div class="wide">{{ group_density(cells, personas, x="x", y="y", group="persona_id", label="name",
                                    title="Students by persona on the two largest factors", x_label="F1", y_label="F2") }}</div>
 {{ intervals(rates, "l", "r", "lo", "hi", note="n", reference=0.03, reference_label="all students (3.0%)",
              title="Label by programme: a long title that cannot fit on a single line of the chart", x_label="rate") }}
@@ -973,8 +977,9 @@ def wide_gallery(tmp_path: Path) -> Path:
         "composition": [{"p": persona["name"], "g": level, "persona_id": persona["persona_id"],
                          "v": None if (persona["persona_id"] + k) % 7 == 0 else float(rng.uniform(0.3, 2.5)),
                          "t": "suppressed"} for persona in personas for k, level in enumerate(levels)],
-        "points": pd.DataFrame({"x": rng.normal(size=2000), "y": rng.normal(size=2000),
-                                "persona_id": rng.integers(1, 10, 2000)}),
+        "cells": [{"x_start": i / 24, "x_end": (i + 1) / 24, "y_start": j / 24, "y_end": (j + 1) / 24,
+                   "persona_id": int(rng.integers(1, 10)), "n_students": int(rng.integers(1, 40))}
+                  for i in range(24) for j in range(24)],
         "personas": [{**persona, "x": 0.1 * persona["persona_id"], "y": 0.0} for persona in personas],
         "rates": [{"l": level, "r": None if i % 6 == 0 else float(rng.uniform(0, 0.08)), "lo": 0.0, "hi": 0.1,
                    "n": "<10 positives: rate not shown"} for i, level in enumerate(levels)],
@@ -1059,3 +1064,21 @@ def test_browser_check_catches_console_errors_and_requests_out(browser, tmp_path
     problems = open_in_browser(browser, page, tmp_path / "broken.png")["problems"]
     assert "console error: boom" in problems
     assert "request: http://127.0.0.1:9/x.png" in problems
+
+
+def test_no_published_page_shows_one_students_values(builtin_build):
+    """Scatter plots are grids of counts: a student's own values (full-precision attendance and online hours,
+    unique to each student) appear on no published page, nor in the published exports (the minimum and
+    maximum of a column are aggregates, so the students who hold them are not checked)."""
+    columns = ["Attendance_Rate", "Online_Learning_Hours", "Library_Usage_Hours"]
+    values = builtin_build.frame(f"select {', '.join(columns)} from int_student_records")
+    published = [path for path in builtin_build.reports_dir.rglob("*.html") if "staff_only" not in str(path)]
+    published += [path for path in (builtin_build.exports_dir / "published").rglob("*") if path.is_file()]
+    text = b"".join(path.read_bytes() for path in published)
+    checked = 0
+    for column in columns:
+        inner = values[(values[column] > values[column].min()) & (values[column] < values[column].max())][column]
+        for value in inner.head(60):
+            assert repr(float(value)).encode() not in text, (column, value)
+            checked += 1
+    assert checked == 180

@@ -13,7 +13,6 @@ def page_settings(settings: dict) -> dict:
         "reports_dir": settings["reports_dir"],
         "students_path": settings.get("students_path"),
         "bivariate_pairs": settings.get("report_bivariate_pairs") or [],
-        "scatter_sample_size": settings["report_scatter_sample_size"],
         "sample_seed": settings["random_seed"],
         "min_contrast": settings["name_min_contrast"],
         "subgroup_min_gap": settings["subgroup_min_gap"],

@@ -279,21 +279,35 @@ def _is_dark(value: float, scale: str, color_scale: Mapping) -> bool:
     return value <= 0.6 or value >= 1.65
 
 
-def scatter(x: Sequence[float], y: Sequence[float], *, slope: float | None, intercept: float | None, title: str,
-            x_label: str, y_label: str) -> dict:
-    """Points with their least-squares line (drawn across the points' x range)."""
-    points = _records(x=x, y=y)
-    layers = [{"data": {"values": points},
-               "mark": {"type": "circle", "size": 12, "opacity": 0.35, "color": PRIMARY},
-               "encoding": {"x": {"field": "x", "type": "quantitative", "title": x_label, "scale": {"zero": False}},
-                            "y": {"field": "y", "type": "quantitative", "title": y_label, "scale": {"zero": False}},
-                            "tooltip": [{"field": "x", "type": "quantitative", "title": x_label, "format": ",.4~g"},
-                                        {"field": "y", "type": "quantitative", "title": y_label, "format": ",.4~g"}]}}]
-    finite = [value for value in x if value is not None and math.isfinite(value)]
-    if finite and slope is not None and intercept is not None and math.isfinite(slope) and math.isfinite(intercept):
+def binned_scatter(cells: Sequence[Mapping], *, slope: float | None, intercept: float | None, title: str,
+                   x_label: str, y_label: str) -> dict:
+    """A scatter plot as counts: ``cells`` (x_start, x_end, y_start, y_end, n_students: a grid the warehouse
+    counted) shaded by how many students each holds, with the least-squares line across the x range. A
+    published page shows no one student's pair of values."""
+    data = [{"x_start": cell["x_start"], "x_end": cell["x_end"], "y_start": cell["y_start"], "y_end": cell["y_end"],
+             "n_students": int(cell["n_students"])} for cell in cells]
+    layers = [{"data": {"values": data},
+               "mark": {"type": "rect", "stroke": None},
+               "encoding": {"x": {"field": "x_start", "type": "quantitative", "title": x_label, "scale": {"zero": False}},
+                            "x2": {"field": "x_end"},
+                            "y": {"field": "y_start", "type": "quantitative", "title": y_label, "scale": {"zero": False}},
+                            "y2": {"field": "y_end"},
+                            "color": {"field": "n_students", "type": "quantitative", "title": "students",
+                                      "scale": {"type": "sqrt", "scheme": "blues"},
+                                      "legend": {"orient": "right", "gradientLength": 120}},
+                            "tooltip": [{"field": "x_start", "type": "quantitative", "title": f"{x_label} from",
+                                         "format": ",.4~g"},
+                                        {"field": "x_end", "type": "quantitative", "title": "to", "format": ",.4~g"},
+                                        {"field": "y_start", "type": "quantitative", "title": f"{y_label} from",
+                                         "format": ",.4~g"},
+                                        {"field": "y_end", "type": "quantitative", "title": "to", "format": ",.4~g"},
+                                        {"field": "n_students", "type": "quantitative", "title": "students"}]}}]
+    low = min((cell["x_start"] for cell in data), default=None)
+    high = max((cell["x_end"] for cell in data), default=None)
+    if low is not None and slope is not None and intercept is not None and math.isfinite(slope) and math.isfinite(intercept):
         equation = f"y = {slope:.4g} x {intercept:+.4g}"
-        line = [{"x": min(finite), "y": slope * min(finite) + intercept, "line": equation, "series": "least-squares line"},
-                {"x": max(finite), "y": slope * max(finite) + intercept, "line": equation, "series": "least-squares line"}]
+        line = [{"x": low, "y": slope * low + intercept, "line": equation, "series": "least-squares line"},
+                {"x": high, "y": slope * high + intercept, "line": equation, "series": "least-squares line"}]
         layers.append({
             "data": {"values": line},
             "mark": {"type": "line", "strokeWidth": 2.2},
@@ -302,7 +316,7 @@ def scatter(x: Sequence[float], y: Sequence[float], *, slope: float | None, inte
                                                                                     "range": [ACCENT]},
                                    "legend": {"title": None, "orient": "top-left"}},
                          "tooltip": [{"field": "line", "title": "least-squares line"}]}})
-    return _spec(title, {"width": "container", "height": 260, "layer": layers})
+    return _spec(title, {"width": "container", "height": 260, "layer": layers, "resolve": {"scale": {"color": "independent"}}})
 
 
 def sweep(x: Sequence[float], series: Sequence[tuple[str, Sequence[float], Sequence[float] | None]], *,
@@ -362,33 +376,50 @@ def _mark_label(mark: Mapping, *, right_half: bool) -> dict:
                          "y": {"value": 2 if mark["chosen"] else 110}}}
 
 
-def group_scatter(x: Sequence[float], y: Sequence[float], groups: Sequence, group_ids: Sequence,
-                  group_labels: Sequence[str], centre_x: Sequence[float], centre_y: Sequence[float], *, title: str,
-                  x_label: str, y_label: str) -> dict:
-    """Points coloured by group (persona) with each group's centre marked by a numbered cross; the legend,
-    below the chart, names each group in ``group_ids`` order and folds into two columns beyond six
-    groups. Hovering a point shows its persona; the page's persona selection dims the other groups."""
+def group_density(cells: Sequence[Mapping], group_ids: Sequence, group_labels: Sequence[str],
+                  centre_x: Sequence[float], centre_y: Sequence[float], *, title: str, x_label: str,
+                  y_label: str) -> dict:
+    """Groups (personas) in a plane as counts: ``cells`` (x_start, x_end, y_start, y_end, persona_id,
+    n_students: a grid the warehouse counted, one row per cell and group) drawn as cells coloured by the
+    group holding most of the cell's students, more opaque the more students it holds, with each group's
+    centre marked by a numbered cross; the legend, below the chart, names each group in ``group_ids``
+    order and folds into two columns beyond six groups. The page's persona selection dims the other
+    groups' cells. No point of one student is drawn."""
     names = {group: f"{group} · {label}" for group, label in zip(group_ids, group_labels)}
     legend_labels = [names[group] for group in group_ids]
-    points = [{"x": px, "y": py, "persona_id": clean(group), "group": names.get(group, str(group))}
-              for px, py, group in zip(x, y, groups)]
+    by_cell: dict = {}
+    for cell in cells:
+        key = (cell["x_start"], cell["y_start"])
+        entry = by_cell.setdefault(key, {"x_start": cell["x_start"], "x_end": cell["x_end"], "y_start": cell["y_start"],
+                                         "y_end": cell["y_end"], "n_students": 0, "counts": {}})
+        entry["n_students"] += int(cell["n_students"])
+        entry["counts"][cell["persona_id"]] = entry["counts"].get(cell["persona_id"], 0) + int(cell["n_students"])
+    data = []
+    for entry in by_cell.values():
+        persona, count = max(entry["counts"].items(), key=lambda item: (item[1], -item[0]))
+        data.append({"x_start": entry["x_start"], "x_end": entry["x_end"], "y_start": entry["y_start"],
+                     "y_end": entry["y_end"], "n_students": entry["n_students"], "persona_id": clean(persona),
+                     "group": names.get(persona, str(persona)), "share": count / entry["n_students"]})
     centres = [{"x": cx, "y": cy, "persona_id": clean(group), "group": names[group], "number": str(group)}
                for group, cx, cy in zip(group_ids, centre_x, centre_y)]
     color = {"field": "group", "type": "nominal", "title": None, "sort": legend_labels,
              "scale": {"domain": legend_labels,
                        "range": [GROUP_COLORS[index % len(GROUP_COLORS)] for index in range(len(legend_labels))]},
              "legend": {"columns": 2 if len(legend_labels) > 6 else 1, "symbolOpacity": 1}}
-    x_encoding = {"field": "x", "type": "quantitative", "title": wrap_title(x_label, 80)}
-    y_encoding = {"field": "y", "type": "quantitative", "title": wrap_title(y_label, 50)}
+    x_encoding = {"field": "x_start", "type": "quantitative", "title": wrap_title(x_label, 80)}
+    y_encoding = {"field": "y_start", "type": "quantitative", "title": wrap_title(y_label, 50)}
     return _spec(title, {
         "width": "container", "height": 360,
         "layer": [
-            {"data": {"values": points},
-             "mark": {"type": "circle", "size": 14},
-             "encoding": {"x": x_encoding, "y": y_encoding, "color": color, "opacity": _persona_opacity(0.5, 0.05),
-                          "tooltip": [{"field": "group", "title": "persona"},
-                                      {"field": "x", "type": "quantitative", "title": "x", "format": ".3f"},
-                                      {"field": "y", "type": "quantitative", "title": "y", "format": ".3f"}]}},
+            {"data": {"values": data},
+             "mark": {"type": "rect", "stroke": None},
+             "encoding": {"x": x_encoding, "x2": {"field": "x_end"}, "y": y_encoding, "y2": {"field": "y_end"},
+                          "color": color, "opacity": _persona_opacity(1, 0.12),
+                          "fillOpacity": {"field": "n_students", "type": "quantitative", "legend": None,
+                                          "scale": {"type": "sqrt", "range": [0.25, 0.95]}},
+                          "tooltip": [{"field": "group", "title": "persona holding most of the cell"},
+                                      {"field": "share", "type": "quantitative", "title": "its share", "format": ".0%"},
+                                      {"field": "n_students", "type": "quantitative", "title": "students in the cell"}]}},
             {"data": {"values": centres},
              "mark": {"type": "point", "shape": "cross", "size": 220, "filled": True, "stroke": "#ffffff",
                       "strokeWidth": 1.2},

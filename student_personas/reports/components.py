@@ -17,7 +17,8 @@ The API, for page authors:
   persona selection highlights those rows.
 - ``metric(label, value, kind, note)``: a headline figure.
 - charts: ``histograms``, ``bar_charts``, ``heatmap`` (symmetric, from pairs), ``matrix_heatmap`` (from a
-  long table), ``scatter``, ``sweep`` (also the elbow chart), ``group_scatter``, ``radar`` (a persona's
+  long table), ``scatter`` (a pair as a grid of counts), ``sweep`` (also the elbow chart), ``group_density``
+  (personas in a plane as a grid of counts), ``radar`` (a persona's
   standardized differences), ``intervals``, ``grouped_bars``, ``dot_comparison``. Each takes its data
   rows, the keys to read and a title; ``caption`` adds a caption. Charts of personas take ``persona``:
   the row key (or, for ``radar``, the value) of the persona id, for the page's highlight.
@@ -30,7 +31,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from numbers import Number
 
-import pandas as pd
 from markupsafe import Markup
 
 from student_personas.reports import assets, charts
@@ -39,7 +39,6 @@ from student_personas.reports.formatting import FORMATS, format_value, is_missin
 # Tables longer than this get a search box unless the template says otherwise.
 SEARCH_FROM_ROWS = 12
 # Charts with more points than this are drawn on a canvas rather than as SVG elements.
-CANVAS_FROM_POINTS = 1500
 
 
 def _groups(rows: Iterable[Mapping], key: str) -> dict[object, list[Mapping]]:
@@ -59,12 +58,11 @@ def metric(label: str, value, kind: str = "count", note: str | None = None) -> M
 
 @dataclass(frozen=True)
 class BivariatePair:
-    """One x/y pair: its statistics over all rows (a row of ``feature_bivariate_fits``) and the seeded
-    sample of points its scatter draws."""
+    """One x/y pair: its statistics over all rows (a row of ``feature_bivariate_fits``) and the grid of
+    counts its scatter plot draws (rows of ``feature_bivariate_bins``)."""
 
     statistics: Mapping
-    sample_x: list
-    sample_y: list
+    cells: list
 
     @property
     def x_column(self) -> str:
@@ -76,21 +74,18 @@ class BivariatePair:
 
     @property
     def row(self) -> dict:
-        """The pair as a table row (column names, every statistic and the number of points drawn)."""
-        return {**self.statistics, "n_drawn": len(self.sample_x)}
+        """The pair as a table row (column names and every statistic)."""
+        return dict(self.statistics)
 
 
-def bivariate(statistics: Iterable[Mapping], sample: pd.DataFrame) -> list[BivariatePair]:
+def bivariate(statistics: Iterable[Mapping], cells: Iterable[Mapping]) -> list[BivariatePair]:
     """One pair per row of ``statistics`` (x_column, y_column, n_students, pearson_r, pearson_p,
     spearman_rho, spearman_p, slope, intercept: computed in the warehouse over every row), in row order,
-    with the points drawn for it from ``sample`` (x_column, y_column, x, y: the seeded sample SQL drew), so
-    no full column reaches Python."""
-    drawn = {key: values for key, values in sample.groupby(["x_column", "y_column"], sort=False)}
-    pairs = []
-    for row in statistics:
-        points = drawn.get((row["x_column"], row["y_column"]), sample.iloc[:0])
-        pairs.append(BivariatePair(dict(row), points["x"].astype(float).tolist(), points["y"].astype(float).tolist()))
-    return pairs
+    with its cells from ``cells`` (x_column, y_column, x_start, x_end, y_start, y_end, n_students: counted
+    in the warehouse), so no student's values reach the page."""
+    cells = list(cells)
+    return [BivariatePair(dict(row), [cell for cell in cells if (cell["x_column"], cell["y_column"]) ==
+                                      (row["x_column"], row["y_column"])]) for row in statistics]
 
 
 def _value_attribute(value, kind: str) -> Markup:
@@ -133,7 +128,7 @@ class Components:
             "matrix_heatmap": self.matrix_heatmap,
             "scatter": self.scatter,
             "sweep": self.sweep,
-            "group_scatter": self.group_scatter,
+            "group_density": self.group_density,
             "radar": self.radar,
             "intervals": self.intervals,
             "grouped_bars": self.grouped_bars,
@@ -314,18 +309,18 @@ class Components:
                             x_label=x_label, y_label=y_label, log_y=log_y)
         return self._figure(spec, label=title, caption=caption)
 
-    def group_scatter(self, points: pd.DataFrame, centres: Iterable[Mapping], *, x: str, y: str, group: str,
+    def group_density(self, cells: Iterable[Mapping], centres: Iterable[Mapping], *, x: str, y: str, group: str,
                       label: str, title: str, x_label: str, y_label: str, caption: str | None = None) -> Markup:
-        """Points of a frame coloured by ``group`` (a persona id) with each group's centre marked;
-        ``centres`` has one row per group (its ``group`` id, ``x``, ``y`` and legend ``label``), in legend
-        order. The page's persona selection highlights one group."""
+        """Groups (personas) in a plane as a grid of counts: ``cells`` are rows of x_start, x_end, y_start,
+        y_end, ``group`` (a persona id) and n_students; each cell takes the colour of the group holding most
+        of it. ``centres`` has one row per group (its ``group`` id, ``x``, ``y`` and legend ``label``), in
+        legend order. The page's persona selection highlights one group."""
         centres = list(centres)
-        spec = charts.group_scatter(
-            points[x].astype(float).tolist(), points[y].astype(float).tolist(), points[group].tolist(),
-            [item[group] for item in centres], [item[label] for item in centres], [item[x] for item in centres],
-            [item[y] for item in centres], title=title, x_label=x_label, y_label=y_label)
-        return self._figure(spec, label=title, caption=caption,
-                            renderer="canvas" if len(points) > CANVAS_FROM_POINTS else "svg")
+        cells = [{**cell, "persona_id": cell[group]} for cell in cells]
+        spec = charts.group_density(cells, [item[group] for item in centres], [item[label] for item in centres],
+                                    [item[x] for item in centres], [item[y] for item in centres], title=title,
+                                    x_label=x_label, y_label=y_label)
+        return self._figure(spec, label=title, caption=caption)
 
     def radar(self, rows: Iterable[Mapping], label: str, value: str, *, limit: float, title: str,
               caption: str | None = None, persona=None) -> Markup:
@@ -372,21 +367,17 @@ class Components:
         return self._figure(spec, label=title, caption=caption)
 
     def scatter(self, pair: BivariatePair) -> Markup:
-        """A scatter of one pair's drawn sample with its least-squares line; the caption gives the
-        statistics on all rows and says when only a sample is drawn."""
+        """One pair's scatter plot as a grid of counts with its least-squares line; the caption gives the
+        statistics on all rows."""
         stats = pair.statistics
         title = f"{pair.y_column} vs {pair.x_column}"
         n = stats["n_students"]
-        drawn = (f"all {n:,} students drawn" if len(pair.sample_x) == n
-                 else f"{len(pair.sample_x):,} of {n:,} students drawn (seeded sample)")
         caption = (f"Pearson r = {format_value(stats['pearson_r'], 'signed')} (p {_p_text(stats['pearson_p'])}), "
                    f"Spearman ρ = {format_value(stats['spearman_rho'], 'signed')} (p {_p_text(stats['spearman_p'])}); "
-                   f"{drawn}.")
-        spec = charts.scatter(pair.sample_x, pair.sample_y, slope=_number(stats["slope"]),
-                              intercept=_number(stats["intercept"]), title=title, x_label=pair.x_column,
-                              y_label=pair.y_column)
-        return self._figure(spec, label=title, caption=caption,
-                            renderer="canvas" if len(pair.sample_x) > CANVAS_FROM_POINTS else "svg")
+                   f"all {n:,} students, counted in a 20 × 20 grid (darker cells hold more students).")
+        spec = charts.binned_scatter(pair.cells, slope=_number(stats["slope"]), intercept=_number(stats["intercept"]),
+                                     title=title, x_label=pair.x_column, y_label=pair.y_column)
+        return self._figure(spec, label=title, caption=caption)
 
 
 def _number(value) -> float | None:
