@@ -106,7 +106,7 @@ def test_own_schema_builds_from_declared_roles(own_schema):
     roles = dict(own_schema.query("select column_name, coalesce(kind, role) from stg_column_roles "
                                   "where column_name not like 'Extra%'"))
     assert roles == {"learner": "id", "cohort": "categorical", "hours": "numeric", "score": "numeric",
-                     "notes": "excluded", "campus": "categorical", "row_key": "ignored"}
+                     "notes": "excluded", "campus": "categorical", "row_key": "identifier"}
     assert own_schema.scalar("select count(*) from data_quality_summary where check_name = 'label_prevalence'") == 0
     assert "column 'row_key': looks like an identifier" in own_schema.output
 
