@@ -20,6 +20,12 @@ def model(dbt, session):
     binary = {row["source_column"]: (row["min_value"], row["max_value"])
               for row in dbt.ref("int_feature_encoding").filter("is_used and feature_kind = 'numeric'")
               .to_arrow_table().to_pylist() if row["source_column"] in two_valued}
+    # A categorical column with exactly two levels: a level less common reads as the other more common.
+    levels: dict[str, set] = {}
+    for row in profiles:
+        if row["level"] is not None:
+            levels.setdefault(row["source_column"], set()).add(row["level"])
+    other = {column: values for column, values in levels.items() if len(values) == 2}
     contrasts = {}
     for row in profiles:
         persona_contrasts = contrasts.setdefault(row["persona_id"], [])
@@ -27,7 +33,9 @@ def model(dbt, session):
             continue
         persona_contrasts.append(naming.Contrast(
             row["source_column"], row["level"], row["standardized_difference"], row["persona_mean"],
-            row["cohort_mean"], binary.get(row["source_column"]) if row["level"] is None else None))
+            row["cohort_mean"], binary.get(row["source_column"]) if row["level"] is None else None,
+            next(iter(other[row["source_column"]] - {row["level"]})) if row["source_column"] in other
+            and row["level"] is not None else None))
     phrases, min_contrast = settings["column_phrases"], settings["name_min_contrast"]
     generated = naming.persona_names(contrasts, phrases, min_contrast, labels=labels)
     names = naming.apply_overrides(generated, overrides)

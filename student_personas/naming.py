@@ -36,6 +36,7 @@ class Contrast:
     persona_mean: float
     cohort_mean: float
     binary_values: tuple[float, float] | None = None
+    other_level: str | None = None  # the column's other level when it has exactly two
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,14 @@ def is_raw_code(level: str) -> bool:
     return bool(re.fullmatch(r"[+-]?\d+(\.0+)?", str(level).strip()))
 
 
+def looks_like_code(level: str) -> bool:
+    """Whether a level reads as a code rather than a word: an integer, a short run of capitals ('GP', 'MS'),
+    or letters and digits mixed ('G-02', 'A1'). Without a codebook label it is shown as 'code GP'."""
+    text = str(level).strip()
+    return is_raw_code(text) or bool(re.fullmatch(r"[A-Z]{1,3}", text)) or (
+        bool(re.search(r"\d", text)) and bool(re.search(r"[A-Za-z]", text)) and len(text) <= 8 and " " not in text)
+
+
 def _code_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
@@ -89,18 +98,28 @@ def contrast_phrase(contrast: Contrast, column_phrases: dict[str, list[str]], la
     above = contrast.standardized_difference > 0
     column = contrast.source_column
     if contrast.level is not None or contrast.binary_values is not None:
+        flag = False
         if contrast.level is not None:
             level, rising = contrast.level, above
+            if not rising and contrast.other_level is not None:
+                # One of two levels less common is the other more common: "lunch: free/reduced", never
+                # "lunch: standard less common" (a double negative a reader misreads).
+                level, rising = contrast.other_level, True
         else:
             low, high = contrast.binary_values
             level, rising = _code_text(high if above else low), True
+            flag = (low, high) == (0, 1) and labels.level(column, level) is None
         label = labels.level(column, level)
         more = "more common" if rising else "less common"
         if label:
             phrase = f"{label} {more}"
+        elif flag:
+            phrase = f"{labels.column(column)}: {'yes' if level == '1' else 'no'} {more}"  # a 0/1 flag
         elif is_raw_code(level):
             if for_name:
                 return None
+            phrase = f"{labels.column(column)} code {level} {more}"
+        elif looks_like_code(level):
             phrase = f"{labels.column(column)} code {level} {more}"
         else:
             phrase = f"{labels.column(column)}: {level} {more}"
@@ -193,7 +212,10 @@ def persona_description(contrasts: list[Contrast], column_phrases: dict, min_con
         if contrast.level is None and contrast.binary_values is None:
             parts.append(f"{phrase} ({_format_value(contrast.persona_mean)} vs {_format_value(contrast.cohort_mean)})")
         elif contrast.level is not None:
-            parts.append(f"{phrase} ({contrast.persona_mean:.0%} vs {contrast.cohort_mean:.0%})")
+            flipped = contrast.standardized_difference < 0 and contrast.other_level is not None  # the other level's share
+            persona, cohort = ((1 - contrast.persona_mean, 1 - contrast.cohort_mean) if flipped
+                               else (contrast.persona_mean, contrast.cohort_mean))
+            parts.append(f"{phrase} ({persona:.0%} vs {cohort:.0%})")
         else:
             low, high = contrast.binary_values
             share = lambda mean: (mean - low) / (high - low) if contrast.standardized_difference > 0 \

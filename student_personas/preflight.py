@@ -296,6 +296,10 @@ def _check_ids(config: dict, scan: Scan, problems: list[str], notices: list[str]
         if term:
             problems.append("term_column is declared but id_column is not: students can only be followed from "
                             "term to term by an id (declare id_column)")
+        event_log = event_log_problem(scan)
+        if event_log:
+            problems.append(event_log)
+            return
         notices.append("no id_column: student_id is the row number, which identifies students in this file only "
                        "(scoring later files, history and transitions need a real id)")
         return
@@ -334,6 +338,37 @@ def _check_ids(config: dict, scan: Scan, problems: list[str], notices: list[str]
         if separator and len(id_columns) > 1:
             problems.append(f"id column '{column}' contains '|', which joins the parts of a composite id; "
                             "replace it in the file")
+
+
+STUDENT_ID_NAME = re.compile(r"(^|[^a-z])(student|learner|person|pupil|user)([^a-z]|$)|(^|[^a-z])id([^a-z]|$)",
+                             re.IGNORECASE)
+TIME_NAME = re.compile(r"(date|time|timestamp|day|week|hour|when|occurred)", re.IGNORECASE)
+
+
+def event_log_problem(scan: Scan) -> str | None:
+    """A file without a declared id whose id-like column repeats (three rows per value or more) beside a
+    column of times: one row per event, not per student. The message names both columns."""
+    if scan.rows < 200:
+        return None
+    columns = scan_columns(scan)
+    candidates = sorted((column for column in columns if STUDENT_ID_NAME.search(column)),
+                        key=lambda column: (not re.search("student|learner|person|pupil|user", column, re.IGNORECASE),
+                                            columns.index(column)))
+    times = [column for column in columns if TIME_NAME.search(column)] or [
+        column for column in columns if scan.query(
+            f"select count(*) filter (where regexp_matches(trim({sql_identifier(column)}), '{DATE_PATTERN}')) >= "
+            f"0.8 * count({sql_identifier(column)}) and count({sql_identifier(column)}) > 0 from scan")[0][0]]
+    if not times:
+        return None
+    for column in candidates:
+        present, distinct = scan.query(f"select count({sql_identifier(column)}), count(distinct "
+                                       f"{sql_identifier(column)}) from scan")[0]
+        if distinct and present >= 0.95 * scan.rows and present / distinct >= 3:
+            return (f"this looks like an event log, not a student file: '{column}' repeats ({present:,} rows, "
+                    f"{distinct:,} distinct values {scan.where_scanned()}, about {present / distinct:.0f} rows each) "
+                    f"and '{times[0]}' looks like a time. Pass it as events_path (event_columns: {{student_id: "
+                    f"{column}, time: {times[0]}}}) and give the file with one row per student as students_path")
+    return None
 
 
 def _check_terms(config: dict, scan: Scan, problems: list[str]) -> None:

@@ -3,7 +3,7 @@
 import pytest
 
 from student_personas import naming
-from student_personas.naming import Contrast
+from student_personas.naming import Contrast, contrast_phrase, persona_description
 
 PHRASES = {
     "GPA": ["lower GPA", "higher GPA"],
@@ -122,3 +122,19 @@ def test_student_value_phrases_use_configured_words_or_neutral_fallbacks():
     assert naming.student_value_phrase("Past_Performance", "Above Average", True, {}) == \
         "past performance: Above Average"
     assert naming.student_value_phrase("Poor_Marks", "A", True, {}) == "Poor_Marks: A"
+
+
+def test_a_two_level_column_reads_as_its_level_and_a_flag_as_yes_or_no():
+    lunch = Contrast("lunch", "standard", -0.8, 0.36, 0.64, other_level="free/reduced")
+    assert contrast_phrase(lunch, {}) == "lunch: free/reduced more common"
+    assert "less common" not in persona_description([lunch], {})
+    assert "(64% vs 36%)" in persona_description([lunch], {})
+    preparation = Contrast("test preparation course", "completed", -0.6, 0.1, 0.35, other_level="none")
+    assert contrast_phrase(preparation, {}) == "test preparation course: none more common"
+    flag = Contrast("Scholarship_holder", None, 0.9, 0.8, 0.25, binary_values=(0.0, 1.0))
+    assert contrast_phrase(flag, {}) == "scholarship holder: yes more common"
+    assert contrast_phrase(Contrast("Scholarship_holder", None, -0.9, 0.05, 0.25, binary_values=(0.0, 1.0)), {}) == \
+        "scholarship holder: no more common"
+    school = Contrast("school", "GP", 0.7, 0.9, 0.6, other_level="MS")
+    assert contrast_phrase(school, {}) == "school code GP more common"
+    assert contrast_phrase(Contrast("Gradeid", "G-02", 0.5, 0.4, 0.2), {}) == "gradeid code G-02 more common"

@@ -310,3 +310,10 @@ def test_a_file_wider_than_the_documented_limit_is_refused_in_one_message(tmp_pa
     path = write_csv(tmp_path / "wide.csv", rows)
     found = problems_of(config(students_path=str(path), id_column="Student_ID"), tmp_path)
     assert len(found) == 1 and "has 1,001 columns, more than the 250 the warehouse reads" in found[0]
+
+
+def test_an_event_log_given_as_the_student_file_without_an_id_stops_naming_its_columns(files, tmp_path):
+    found = problems_of(config(students_path=str(files / "events_as_students.csv")), tmp_path)
+    assert len(found) == 1 and found[0].startswith("this looks like an event log, not a student file: 'id_student' "
+                                                   "repeats (2,400 rows, 60 distinct values")
+    assert "'date' looks like a time" in found[0] and "event_columns: {student_id: id_student, time: date}" in found[0]

@@ -121,8 +121,7 @@ def test_dbt_docs_generate_works_on_a_fresh_clone_and_on_a_built_warehouse(built
     fresh = run_user_command(project, "dbt", "docs", "generate")
     assert fresh.returncode == 0, fresh.stdout[-3000:]
     assert (project / "target" / "catalog.json").exists() and (project / "target" / "index.html").exists()
-    compiled = run_user_command(project, "dbt", "compile")
-    assert compiled.returncode == 0, compiled.stdout[-3000:]
+    assert "Catalog written" in fresh.stdout  # docs generate compiles every node first: dbt compile's work
     # the same project once built (the worked example's warehouse, exports and pages put where make run puts them)
     for source, name in ((builtin_build.published, "warehouse.duckdb"), (builtin_build.exports_dir, "warehouse_exports"),
                          (builtin_build.reports_dir, "warehouse_reports")):
