@@ -132,6 +132,9 @@ def user_environment() -> dict:
 def user_project(folder: Path) -> Path:
     """A fresh copy of the project, as after `git clone`, whose .venv is this project's (so make finds its
     installed marker and installs nothing)."""
+    # Bring this project's install up to date first: otherwise the copy's make would reinstall the package
+    # in editable mode from the copy, and every later import would read the copy's (soon deleted) sources.
+    subprocess.run(["make", "--silent", "install"], cwd=PROJECT_DIR, check=True, env=user_environment())
     project = copy_project(folder / "project")
     (project / ".venv").symlink_to(PROJECT_DIR / ".venv")
     (folder / "shared").symlink_to(SHARED_DIR)  # the reference file sits beside the project, as here

@@ -74,13 +74,18 @@ def test_reasons_are_the_strongest_pulls_and_the_sentence_names_them(builtin_bui
         assert deficit_terms_in(text) == [] and not re.search(r"\bpredict", text, re.I)
 
 
-def test_numeric_reasons_show_the_students_own_standardized_value(builtin_build):
+def test_numeric_reasons_compare_the_student_with_a_typical_student_of_the_next_persona(builtin_build):
+    """A reason's direction and size are the student's value against the next persona's mean."""
     shown = builtin_build.query(
-        "select r.top_reasons[1], e.standardized_value from student_reasons r "
+        "select r.top_reasons[1], e.numeric_value, p.persona_mean, p.cohort_sd, e.rival_direction from student_reasons r "
         "join student_explanations e on e.student_id = r.student_id and e.rank = 1 "
+        "join persona_profiles p on p.persona_id = e.next_persona_id and p.source_column = e.feature and p.level is null "
         "where e.level is null order by r.student_id limit 50")
-    for reason, value in shown:
-        assert reason.endswith(f"({value:+.1f} SD)".replace("-0.0", "+0.0"))
+    assert len(shown) == 50
+    for reason, value, rival_mean, sd, direction in shown:
+        difference = (value - rival_mean) / sd
+        assert reason.endswith(f"({difference:+.1f} SD)".replace("-0.0", "+0.0"))
+        assert direction == ("above" if value > rival_mean else "below")
 
 
 # ---- actions -------------------------------------------------------------------------------------------------
@@ -311,3 +316,4 @@ def test_an_id_not_on_a_capped_page_gets_the_sql_to_run(builtin_build, browser, 
     assert f"Student {missing} is not among the students embedded in this page" in seen["status"]
     assert f"select * from student_reasons where student_id = '{missing}';" in seen["sql"]
     assert f"select * from students_like('{missing}', 10);" in seen["sql"]
+

@@ -1,10 +1,12 @@
 {#-
   Why each student is in their persona, exactly: the gap between the squared distances from their factor
   scores to the next-nearest persona centre and to their own, split into one part per feature column
-  (a categorical column's indicators summed) and one baseline row. Parts are measured from the cohort
-  mean, so a column on which the student is typical contributes nothing; a positive part pulls toward
-  the student's persona, a negative one toward the next-nearest. Parts and baseline sum to the gap
-  (tests/dbt/assert_explanations_sum_to_the_placement_gap.sql). Method: docs/methods.md, section 10.
+  (a categorical column's indicators summed) and one baseline row. Parts are measured from a typical
+  student of the next-nearest persona (its mean), along the way from there to the student: a positive part
+  is a column whose value puts the student in their own persona rather than the next one, a negative one
+  pulls toward the next. Each numeric column also carries the student's value against that persona's
+  mean (rival_difference, in cohort SDs), which the reasons are phrased by. Parts and baseline sum to the
+  gap (tests/dbt/assert_explanations_sum_to_the_placement_gap.sql). Method: docs/methods.md, section 10.
 -#}
 
 with parts as (
@@ -17,6 +19,14 @@ with parts as (
 standardized as (
 
     select * from {{ ref('int_student_standardized_values') }}
+
+),
+
+persona_means as (
+
+    -- Each persona's mean on each numeric column, and the cohort SD, to compare a student with their rival.
+    select persona_id, source_column, persona_mean, cohort_sd from {{ ref('persona_profiles') }}
+    where level is null
 
 ),
 
@@ -38,9 +48,16 @@ explained as (
         standardized.direction as value_direction,
         standardized.standardized_value,
         standardized.numeric_value,
-        standardized.level
+        standardized.level,
+        (standardized.numeric_value - rival.persona_mean) / nullif(rival.cohort_sd, 0) as rival_difference,
+        case
+            when standardized.numeric_value > rival.persona_mean then 'above'
+            when standardized.numeric_value < rival.persona_mean then 'below'
+        end as rival_direction
     from parts
     left join standardized using (student_id, term, source_column)
+    left join persona_means as rival
+        on rival.persona_id = parts.next_persona_id and rival.source_column = parts.source_column
 
 )
 

@@ -1,8 +1,8 @@
 {#-
   One row per student: their persona, the next-nearest persona, the placement gap, the top
   explanation_top_n reasons (student_explanations, strongest pull toward the persona first) as phrases
-  with the student's own standardized value, and one plain sentence naming the strongest
-  explanation_sentence_reasons reasons that pull toward the persona. Student-level: staff only.
+  of the student's value against a typical student of the next persona (in cohort SDs), and one plain
+  sentence naming the strongest explanation_sentence_reasons reasons that pull toward the persona. Student-level: staff only.
 -#}
 
 with explanations as (
@@ -37,15 +37,18 @@ reasons as (
         explanations.rank,
         explanations.feature,
         explanations.contribution,
+        -- A numeric reason reads as the student's value against a typical student of the next persona:
+        -- its direction and size are the student's own, compared with the persona they were nearly in.
         coalesce(phrases.phrase, explanations.feature)
-            || case when explanations.level is null and explanations.standardized_value is not null
-                then ' (' || {{ signed_sd('explanations.standardized_value') }} || ')' else '' end as reason
+            || case when explanations.level is null and explanations.rival_difference is not null
+                then ' (' || {{ signed_sd('explanations.rival_difference') }} || ')' else '' end
+            as reason
     from explanations
     left join phrases
         on phrases.source_column = explanations.feature
         and phrases.level is not distinct from explanations.level
         and phrases.direction is not distinct from
-            case when explanations.level is null then explanations.value_direction end
+            case when explanations.level is null then coalesce(explanations.rival_direction, explanations.value_direction) end
     where explanations.part = 'feature' and explanations.rank <= {{ configured('explanation_top_n') }}
 
 ),
@@ -92,15 +95,16 @@ described as (
         per_student.top_reasons,
         per_student.top_features,
         'Placed in “' || assignments.persona_name || '”'
-            || coalesce(
-                ' mainly because of ' || {{ english_list('per_student.sentence_reasons') }},
-                ' because their profile is close to the cohort average overall (no single feature pulls'
-                    || ' them toward this persona)')
             || case
                 when {{ is_near_boundary('assignments.margin_to_next', 'assignments.distance_to_centroid') }}
-                    then '; nearly as close to “' || next_names.persona_name || '”.'
-                else '; next nearest: “' || next_names.persona_name || '”.'
-            end as sentence
+                    then ', though nearly as close to “' || next_names.persona_name || '”,'
+                else ' rather than “' || next_names.persona_name || '”'
+            end
+            || coalesce(
+                ' mainly because of ' || {{ english_list('per_student.sentence_reasons') }}
+                    || ' (compared with a typical student of “' || next_names.persona_name || '”, in cohort SDs).',
+                ' because their profile is close to the cohort average overall (no single feature pulls'
+                    || ' them toward this persona).') as sentence
     from assignments
     inner join parts using (student_id, term)
     inner join per_student using (student_id, term)
