@@ -218,10 +218,20 @@
     and the value a student without events gets. The feature model selects the expressions; the feature
     catalog publishes the same list. Without an event log the model keeps these columns (and no rows)
     and the catalog lists none of them.
+
+    A student without events is a state, not a filled extreme: `event_no_recorded_activity` is 1 for them
+    (0 for the others); counts of activity are 0 (nothing was recorded); timing and mix features (when the
+    first event came, how regular or weekday-bound activity is, the shares of activity types) have no value
+    ('missing': the feature preparation fills them with the fitted median, like any missing number), so
+    they do not make these students an extreme group.
   -#}
   {%- set share_columns = event_share_columns() -%}
   {%- set early_weeks = (configured('event_windows') or {}).get('early_weeks') -%}
   {%- set features = [
+      {'column': 'event_no_recorded_activity', 'expression': '0',
+       'formula': '1 for a student and term without a usable event, 0 otherwise',
+       'description': 'No recorded activity: the event log holds no usable event of the student in the term.',
+       'value_without_events': '1'},
       {'column': 'event_total_amount', 'expression': 'total_amount',
        'formula': 'sum of amount over the events of the student and term (1 per event when no amount column is declared)',
        'description': 'Total activity: clicks, minutes or events, as the declared amount column counts them.',
@@ -236,15 +246,15 @@
       {'column': 'event_week_regularity', 'expression': normalized_entropy('week_amount_log_amount', 'total_amount', 'period_weeks'),
        'formula': '(ln(T) - sum_w A_w ln(A_w) / T) / ln(W): Shannon entropy of the weekly amounts A_w (T = their sum) over the W weeks of the period, divided by its maximum; 0 when W = 1',
        'description': 'How evenly activity is spread over the weeks: 1 = the same amount every week, 0 = all in one week.',
-       'value_without_events': '0'},
+       'value_without_events': 'missing'},
       {'column': 'event_weekday_periodicity', 'expression': weekly_periodicity('day_amount_cos', 'day_amount_sin', 'total_amount'),
        'formula': 'sqrt((sum_d A_d cos(2 pi d / 7))^2 + (sum_d A_d sin(2 pi d / 7))^2) / sum_d A_d over the daily amounts A_d (d = day index in the period)',
        'description': 'How strongly activity repeats on the same weekdays: 1 = always the same weekday, 0 = no weekday preferred.',
-       'value_without_events': '0'},
+       'value_without_events': 'missing'},
       {'column': 'event_days_to_first', 'expression': 'first_event_day',
        'formula': 'time of the first event - period start, in days',
-       'description': 'Time to first activity in days from the start of the period; a student without events gets the length of the longest period.',
-       'value_without_events': 'max_period_days'},
+       'description': 'Time to first activity in days from the start of the period (none for a student without events).',
+       'value_without_events': 'missing'},
   ] -%}
   {%- if early_weeks -%}
     {%- do features.extend([
@@ -263,27 +273,10 @@
          'formula': "sum of amount over events of type '" ~ share.activity_type ~ "' / sum of amount over all events",
          'description': "Share of the student's activity that is '" ~ share.activity_type ~ "' (one of the "
              ~ share_columns | length ~ " activity types with the largest total amount).",
-         'value_without_events': '0',
+         'value_without_events': 'missing',
          'activity_type': share.activity_type}) -%}
   {%- endfor -%}
   {{ return(features) }}
-{% endmacro %}
-
-
-{% macro event_features_filled(features_alias) %}
-  {#-
-    For a left join from the students to int_student_event_features (alias `features_alias`): for each
-    event feature, `, coalesce(<alias>.<feature>, <value without events>) as <feature>`, each with its
-    leading comma, so `select students.student_id {{ event_features_filled('features') }}` works with and
-    without an event log. Students with no events get the catalog's value_without_events (0, or the longest
-    period's length for days to first event).
-  -#}
-  {%- set catalog = ref('int_event_feature_catalog') -%}
-  {%- if not built(catalog) -%}{{ return('') }}{%- endif -%}
-  {%- set rows = run_query("select feature_column, value_without_events from " ~ catalog ~ " order by feature_position").rows -%}
-  {%- for row in rows %}
-    , coalesce({{ features_alias }}.{{ row[0] }}, {{ row[1] }}) as {{ row[0] }}
-  {%- endfor -%}
 {% endmacro %}
 
 

@@ -1,4 +1,4 @@
-{% macro unpivot_columns(relation, columns, name_column, value_column, value_type, keys=['student_id', 'term', 'is_reference']) -%}
+{% macro unpivot_columns(relation, columns, name_column, value_column, value_type, keys=['student_id', 'term', 'is_reference', 'is_fitted']) -%}
   {#- Long form (keys..., <name_column>, <value_column>) of `columns`, missing values kept as nulls; an empty,
       typed result when there are no columns. -#}
   {%- if columns -%}
@@ -12,7 +12,7 @@
     ))
   {%- else -%}
     select
-        {%- for key in keys %} null::{{ 'boolean' if key == 'is_reference' else 'varchar' }} as {{ key }},{% endfor %}
+        {%- for key in keys %} null::{{ 'boolean' if key.startswith('is_') else 'varchar' }} as {{ key }},{% endfor %}
         null::varchar as {{ name_column }}, null::{{ value_type }} as {{ value_column }}
     where false
   {%- endif -%}

@@ -8,8 +8,8 @@ def model(dbt, session):
     from student_personas import comparison, personas, structure, warehouse
 
     settings = warehouse.settings(dbt.ref("stg_settings"))
-    keys, scores = warehouse.record_matrix(dbt.ref("int_student_factor_scores"), "factor_", reference_only=True)
-    assignments = dbt.ref("int_persona_assignments").filter("is_reference").order("student_id, term").to_arrow_table()
+    keys, scores = warehouse.record_matrix(dbt.ref("int_student_factor_scores"), "factor_", fitted_only=True)
+    assignments = dbt.ref("int_persona_assignments").filter("is_fitted").order("student_id, term").to_arrow_table()
     labels = assignments.column("persona_id").to_numpy()
     k = warehouse.chosen_value(dbt.ref("int_persona_k_selection"))
     sample = personas.seeded_sample(len(keys), settings["comparison_sample_size"], settings["random_seed"])

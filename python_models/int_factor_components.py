@@ -9,7 +9,7 @@ def model(dbt, session):
 
     settings = warehouse.settings(dbt.ref("stg_settings"))
     rank = warehouse.chosen_value(dbt.ref("int_factor_rank_selection"))
-    keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), reference_only=True)
+    keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), fitted_only=True)
     features = dbt.ref("int_feature_encoding").filter("is_used").order("feature_index").to_arrow_table()
     warehouse.progress(f"NMF rank {rank} on {len(keys):,} students x {x.shape[1]} features")
     components = factors.fit_nmf_components(x, rank, settings["random_seed"])

@@ -6,7 +6,7 @@ def model(dbt, session):
     from student_personas import personas, structure, warehouse
 
     settings = warehouse.settings(dbt.ref("stg_settings"))
-    keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), reference_only=True)
+    keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), fitted_only=True)
     warehouse.require_features(x.shape[1])
     sample = personas.seeded_sample(len(keys), settings["selection_sample_size"], settings["random_seed"])
     low, high = settings["factor_rank_range"]

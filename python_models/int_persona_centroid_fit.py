@@ -8,7 +8,7 @@ def model(dbt, session):
 
     settings = warehouse.settings(dbt.ref("stg_settings"))
     k = warehouse.chosen_value(dbt.ref("int_persona_k_selection"))
-    keys, scores = warehouse.record_matrix(dbt.ref("int_student_factor_scores"), "factor_", reference_only=True)
+    keys, scores = warehouse.record_matrix(dbt.ref("int_student_factor_scores"), "factor_", fitted_only=True)
     sample = personas.seeded_sample(len(keys), settings["selection_sample_size"], settings["random_seed"])
     start = KMeans(n_clusters=k, n_init=settings["kmeans_restarts"], random_state=settings["random_seed"])
     start.fit(scores[sample])

@@ -6,8 +6,8 @@ def model(dbt, session):
     from student_personas import personas, structure, warehouse
 
     settings = warehouse.settings(dbt.ref("stg_settings"))
-    keys, scores = warehouse.record_matrix(dbt.ref("int_student_factor_scores"), "factor_", reference_only=True)
-    feature_keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), reference_only=True)
+    keys, scores = warehouse.record_matrix(dbt.ref("int_student_factor_scores"), "factor_", fitted_only=True)
+    feature_keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), fitted_only=True)
     if not keys.equals(feature_keys):
         raise ValueError("int_persona_k_selection: factor scores and features do not list the same students")
     rank = warehouse.chosen_value(dbt.ref("int_factor_rank_selection"))

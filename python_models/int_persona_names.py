@@ -14,12 +14,11 @@ def model(dbt, session):
     labels = naming.Labels(
         columns={row["column_name"]: row["label"] for row in codebook if row["code"] is None},
         levels={(row["column_name"], row["code"]): row["label"] for row in codebook if row["code"] is not None})
-    # Numeric columns with only two values (0/1 codes) read as the value that is more common.
-    two_valued = {row["column_name"] for row in dbt.ref("int_column_roles").filter("distinct_count = 2")
-                  .to_arrow_table().to_pylist()}
+    # Numeric features with only two values in the fitted cohort (0/1 codes, the no-activity indicator of
+    # an event log) read as the value that is more common.
     binary = {row["source_column"]: (row["min_value"], row["max_value"])
-              for row in dbt.ref("int_feature_encoding").filter("is_used and feature_kind = 'numeric'")
-              .to_arrow_table().to_pylist() if row["source_column"] in two_valued}
+              for row in dbt.ref("int_feature_encoding").filter("is_used and feature_kind = 'numeric' and n_levels = 2")
+              .to_arrow_table().to_pylist()}
     # A categorical column with exactly two levels: a level less common reads as the other more common.
     levels: dict[str, set] = {}
     for row in profiles:

@@ -11,8 +11,8 @@ def model(dbt, session):
     settings = warehouse.settings(dbt.ref("stg_settings"))
     rank = warehouse.chosen_value(dbt.ref("int_factor_rank_selection"))
     k = warehouse.chosen_value(dbt.ref("int_persona_k_selection"))
-    keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), reference_only=True)
-    assignments = dbt.ref("int_persona_assignments").filter("is_reference").order("student_id, term").to_arrow_table()
+    keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), fitted_only=True)
+    assignments = dbt.ref("int_persona_assignments").filter("is_fitted").order("student_id, term").to_arrow_table()
     labels = assignments.column("persona_id").to_numpy() - 1
     sample = personas.seeded_sample(len(keys), settings["stability_sample_size"], settings["random_seed"])
     draws, reference_resamples = settings["structure_reference_draws"], settings["structure_reference_resamples"]

@@ -17,8 +17,8 @@ def model(dbt, session):
     stability = dbt.ref("int_persona_stability").order("persona_id").to_arrow_table()
     methods = dbt.ref("int_clustering_comparison").filter("method <> 'kmeans'").to_arrow_table().to_pylist()
     encoding = dbt.ref("int_feature_encoding").filter("is_used").order("feature_index").to_arrow_table().to_pylist()
-    keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), reference_only=True)
-    assignments = dbt.ref("int_persona_assignments").filter("is_reference").order("student_id, term").to_arrow_table()
+    keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), fitted_only=True)
+    assignments = dbt.ref("int_persona_assignments").filter("is_fitted").order("student_id, term").to_arrow_table()
     if not assignments.select(list(warehouse.KEY_COLUMNS)).equals(keys.select(list(warehouse.KEY_COLUMNS))):
         raise ValueError("int_structure_assessment: assignments and features do not list the same students")
     columns = [feature["source_column"] for feature in encoding]

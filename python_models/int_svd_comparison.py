@@ -8,7 +8,7 @@ def model(dbt, session):
     from student_personas import factors, warehouse
 
     settings = warehouse.settings(dbt.ref("stg_settings"))
-    keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), reference_only=True)
+    keys, x = warehouse.feature_matrix(dbt.ref("int_student_feature_vectors"), fitted_only=True)
     components = warehouse.loadings_matrix(dbt.ref("int_factor_components"))
     svd_loadings, explained = factors.svd_components(x, components.shape[0], settings["random_seed"])
     matched, similarity = factors.match_components(components, svd_loadings)

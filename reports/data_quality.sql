@@ -204,3 +204,33 @@ from {{ ref('data_quality_summary_published') }} as summary
 left join {{ query('column_positions') }} as positions using (column_name)
 where summary.check_name = 'outcome_proxy'
 order by positions.column_position, summary.detail
+
+-- name: event_coverage
+-- With an event log, one row: the student records without any usable event (a state the personas see as
+-- event_no_recorded_activity = 1, never a filled extreme). Empty without an event log.
+select summary.count as n_without_events, summary.denominator as n_records, summary.rate
+from {{ ref('data_quality_summary_published') }} as summary
+where summary.check_name = 'students_without_events'
+
+-- name: event_coverage_by
+-- The share of student records with an event per value of the term and module-like columns, as the
+-- preflight measured it; the least covered first.
+select summary.column_name, summary.detail as level, summary.count as n_covered, summary.denominator as n_records,
+    summary.rate
+from {{ ref('data_quality_summary_published') }} as summary
+where summary.check_name = 'event_coverage'
+order by summary.column_name, summary.rate, summary.detail
+
+-- name: events_rejected
+-- Events set aside, by reason (each event under its first failed check), out of the events in the log.
+select summary.detail as reason, summary.count as n_events, summary.rate
+from {{ ref('data_quality_summary_published') }} as summary
+where summary.check_name = 'events_rejected'
+order by summary.count desc, summary.detail
+
+-- name: event_periods
+-- Each term's event period, which days and weeks are counted from.
+select summary.column_name as term, summary.count as period_weeks
+from {{ ref('data_quality_summary_published') }} as summary
+where summary.check_name = 'event_period_weeks'
+order by summary.column_name

@@ -126,6 +126,8 @@ select
     summary.display_name,
     summary.n_students,
     summary.share,
+    summary.n_without_events,
+    summary.n_without_events::double / summary.n_students as share_without_events,
     summary.description,
     summary.top_factors,
     summary.name_source,

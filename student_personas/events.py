@@ -11,6 +11,7 @@ stops a build before anything is built: the preflight (student_personas/prefligh
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 
 from student_personas import inputs
@@ -114,7 +115,7 @@ def event_configuration_problems(header: Sequence[str], has_rows: bool, settings
     return problems
 
 
-FIXED_FEATURES = ("event_total_amount", "event_active_days", "event_active_week_share", "event_week_regularity",
+FIXED_FEATURES = ("event_no_recorded_activity", "event_total_amount", "event_active_days", "event_active_week_share", "event_week_regularity",
                   "event_weekday_periodicity", "event_days_to_first")
 EARLY_FEATURES = ("event_early_amount", "event_early_active_days")
 
@@ -311,3 +312,94 @@ def _is_period_start(value) -> bool:
             return False
         return True
     return False
+
+
+MODULE_NAME_PATTERN = re.compile(
+    r"module|course|class|subject|section|presentation|programme|program|cohort|school|campus|department|faculty",
+    re.IGNORECASE)
+COVERAGE_SUGGESTION_BELOW = 0.5  # under this share covered, the notice suggests event_fit_covered_only
+LEVELS_SHOWN = 8
+
+
+def _key_sql(columns: Sequence[str]) -> str:
+    """A student key as text: one column trimmed, or the trimmed parts joined with '|' (as staging does)."""
+    parts = [f"nullif(trim(cast({_quote(column)} as varchar)), '')" for column in columns]
+    return parts[0] if len(parts) == 1 else "concat_ws('|', " + ", ".join(parts) + ")"
+
+
+def _holds_text(connection, relation: str, column: str) -> bool:
+    """Whether some value of `column` is not a number: a course code, not a count such as Courses_Failed."""
+    return connection.execute(
+        f"select count(*) > 0 from (select 1 from {relation} where try_cast(trim(cast({_quote(column)} as varchar)) "
+        f"as double) is null and nullif(trim(cast({_quote(column)} as varchar)), '') is not null limit 1)").fetchone()[0]
+
+
+def coverage(connection, students_sql: str, events_sql: str, layout: Mapping, settings: Mapping,
+             header: Sequence[str]) -> dict | None:
+    """Which students the event log covers, measured before the build: the share of student records
+    (id and term) with at least one event of theirs in the log, overall, per term, and per value of each
+    module-like column of the student file (a name such as course, module or presentation, with 2-50 values
+    and text ones or declared categorical, so a count such as Courses_Failed is not one; never a protected
+    or label column, whose counts by group are not published). A log that covers some courses or terms only is common (a platform used by a few modules);
+    the personas should not become "covered" against "not covered" without the user knowing.
+
+    Returns {"records", "covered", "share", "by": {column: [[value, records, covered], ...]}}, or None when
+    the student file has no id column (its row numbers cannot match an event log)."""
+    id_columns = settings.get("id_column")
+    id_columns = id_columns if isinstance(id_columns, list) else ([id_columns] if id_columns else [])
+    if not id_columns or not all(column in header for column in id_columns):
+        return None
+    term = settings.get("term_column") if settings.get("term_column") in header else None
+    event_term = layout.get("term") if term else None
+    protected = settings.get("protected_columns") or []
+    excluded = set(id_columns) | {term, settings.get("label_column")} | set(protected if isinstance(protected, list) else [protected])
+    declared = settings.get("categorical_columns") if isinstance(settings.get("categorical_columns"), Mapping) else {}
+    modules = [column for column in header if column not in excluded and MODULE_NAME_PATTERN.search(column)
+               and (column in declared or _holds_text(connection, students_sql, column))]
+    term_sql = f"nullif(trim(cast({_quote(term)} as varchar)), '')" if term else "'all'"
+    event_term_sql = f"nullif(trim(cast({_quote(event_term)} as varchar)), '')" if event_term else "'all'"
+    module_sql = "".join(f", nullif(trim(cast({_quote(c)} as varchar)), '') as m{i}" for i, c in enumerate(modules))
+    connection.execute(f"""
+        create or replace temp table coverage_records as
+        with records as (
+            select {_key_sql(id_columns)} as student_id, {term_sql} as term{module_sql} from {students_sql}
+        ),
+        covered as (
+            select distinct {_key_sql(layout["student_id"])} as student_id, {event_term_sql} as term
+            from {events_sql}
+        )
+        select records.*, covered.student_id is not null as is_covered
+        from records left join covered using (student_id, term)
+        where records.student_id is not null""")
+    records, covered = connection.execute(
+        "select count(*), count(*) filter (where is_covered) from coverage_records").fetchone()
+    by: dict[str, list] = {}
+    for name, expression in ([(term, "term")] if term else []) + [(c, f"m{i}") for i, c in enumerate(modules)]:
+        rows = connection.execute(
+            f"select {expression}, count(*), count(*) filter (where is_covered) from coverage_records "
+            f"group by 1 order by count(*) filter (where is_covered) / count(*), 1 nulls last").fetchall()
+        if 2 <= len(rows) <= 50:
+            by[name] = [[value, n, c] for value, n, c in rows]
+    connection.execute("drop table coverage_records")
+    return {"records": records, "covered": covered, "share": covered / records if records else 0.0, "by": by}
+
+
+def coverage_notice(found: Mapping) -> str | None:
+    """One line for the preflight: the share of student records the log covers and, where it is not all,
+    the values of the term and module-like columns it covers least; None when it covers every record."""
+    if found["covered"] == found["records"]:
+        return None
+    parts = [f"the event log covers {found['share']:.0%} of the student records ({found['covered']:,} of "
+             f"{found['records']:,} have an event)"]
+    for column, rows in found["by"].items():
+        shares = [covered / n for _, n, covered in rows]
+        if max(shares) - min(shares) < 0.1:
+            continue  # about even across this column's values: nothing to point at
+        shown = ", ".join(f"{value} {covered / n:.0%}" for value, n, covered in rows[:LEVELS_SHOWN])
+        more = f" (+{len(rows) - LEVELS_SHOWN} more)" if len(rows) > LEVELS_SHOWN else ""
+        parts.append(f"by {column}: {shown}{more}")
+    line = "; ".join(parts) + ". Students without events get event_no_recorded_activity = 1 and no timing values"
+    if found["share"] < COVERAGE_SUGGESTION_BELOW:
+        line += ("; with so few covered, consider event_fit_covered_only: true (fit the personas on the covered "
+                 "students; the others are placed with their event features missing)")
+    return line + "."

@@ -39,6 +39,13 @@ class Contrast:
     other_level: str | None = None  # the column's other level when it has exactly two
 
 
+NO_ACTIVITY_COLUMN = "event_no_recorded_activity"  # the event feature that is 1 for students without events
+# Labels of the 0/1 levels of columns the warehouse adds, so a name reads "no event-log activity more common".
+BUILT_IN_LEVEL_LABELS = {(NO_ACTIVITY_COLUMN, "1"): "no event-log activity",
+                         (NO_ACTIVITY_COLUMN, "0"): "event-log activity"}
+MOSTLY_WITHOUT_EVENTS = 0.8  # a persona this share of whose students have no events is described as such
+
+
 @dataclass(frozen=True)
 class Labels:
     """Display labels from the codebook: column -> label, and (column, code) -> label for coded levels."""
@@ -51,7 +58,8 @@ class Labels:
         return self.columns.get(name) or humanize(name)
 
     def level(self, column: str, level: str) -> str | None:
-        return self.levels.get((column, level))
+        """The level's label from the codebook, else the warehouse's own for the columns it adds."""
+        return self.levels.get((column, level)) or BUILT_IN_LEVEL_LABELS.get((column, level))
 
 
 NO_LABELS = Labels()
@@ -203,10 +211,19 @@ def _format_value(value: float) -> str:
 
 def persona_description(contrasts: list[Contrast], column_phrases: dict, min_contrast: float = 0.2, top: int = 3,
                         labels: Labels = NO_LABELS) -> str:
-    """One line an advisor can read: the largest contrasts with the persona and cohort values."""
+    """One line an advisor can read: the largest contrasts with the persona and cohort values. A persona
+    made mostly (MOSTLY_WITHOUT_EVENTS) of students without any recorded event is first said to be so: what
+    sets it apart is then the event log's coverage, not how these students study."""
+    no_activity = next((c for c in contrasts if c.source_column == NO_ACTIVITY_COLUMN and c.level is None), None)
+    coverage = ""
+    if no_activity is not None and no_activity.persona_mean >= MOSTLY_WITHOUT_EVENTS:
+        coverage = (f"Mostly students without recorded activity in the event log ({no_activity.persona_mean:.0%}, "
+                    f"against {no_activity.cohort_mean:.0%} of the cohort): the log says nothing about how they "
+                    f"study. ")
+        contrasts = [c for c in contrasts if c is not no_activity]
     phrases = usable_phrases(contrasts, column_phrases, min_contrast, labels, for_name=False)[:top]
     if not phrases:
-        return "Close to the cohort average on every feature."
+        return coverage + "Close to the cohort average on every feature."
     parts = []
     for phrase, contrast in phrases:
         if contrast.level is None and contrast.binary_values is None:
@@ -221,7 +238,7 @@ def persona_description(contrasts: list[Contrast], column_phrases: dict, min_con
             share = lambda mean: (mean - low) / (high - low) if contrast.standardized_difference > 0 \
                 else (high - mean) / (high - low)  # noqa: E731 - share of the value that rises
             parts.append(f"{phrase} ({share(contrast.persona_mean):.0%} vs {share(contrast.cohort_mean):.0%})")
-    return "Compared with the cohort: " + "; ".join(parts) + "."
+    return coverage + "Compared with the cohort: " + "; ".join(parts) + "."
 
 
 def distinguishing_columns(contrasts: list[Contrast], min_contrast: float = 0.2, top: int = 3) -> str:

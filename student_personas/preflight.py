@@ -706,7 +706,8 @@ def prepare(config: dict, given: set[str], project_dir: Path, workdir: Path, sto
                      and c not in _as_list(config.get("id_column")) and _term_like(scan, c)]
     finally:
         scan.close()
-    event_plan = _check_events(config, header, scoring, stored_model, workdir, problems, notices, project_dir)
+    event_plan = _check_events(config, header, scoring, stored_model, workdir, problems, notices, project_dir,
+                               inputs.read_sql(students))
     if problems:
         raise PreflightError(problems)
     plan = Plan(notices=notices)
@@ -752,13 +753,16 @@ def event_feature_names(config: dict) -> list[str]:
 
 
 def _check_events(config: dict, header: list[str], scoring: bool, stored_model: dict | None, workdir: Path,
-                  problems: list[str], notices: list[str], project_dir: Path) -> tuple[str, dict] | None:
+                  problems: list[str], notices: list[str], project_dir: Path,
+                  students_sql: str) -> tuple[str, dict] | None:
     """Open and check the event log (events_path, or score_events_path when scoring), adding its problems.
 
     Returns the statement that creates the view inputs.events and its input_files row, whose facts hold
     the layout stg_events reads; None without an event log. A scoring run of a model fitted with event
     features needs an event log, or every student would silently get the values of a student without
-    events."""
+    events.
+    With a usable layout it also measures which student records the log covers (events.coverage) and
+    says so in a notice when it is not all of them."""
     var_name = "score_events_path" if scoring else "events_path"
     path = config.get(var_name)
     stored_events = [c["column_name"] for c in (stored_model or {}).get("columns") or [] if c.get("origin") == "events"]
@@ -788,13 +792,23 @@ def _check_events(config: dict, header: list[str], scoring: bool, stored_model: 
             layout, found = events.event_log_layout(connection, relation, {**config, "events_path": str(path)})
         except duckdb.Error as error:
             layout, found = None, [f"{var_name} '{path}' cannot be read: {str(error).splitlines()[0]}"]
+        covered = None
+        if layout is not None and not found:
+            try:
+                covered = events.coverage(connection, students_sql, relation, layout, config, header)
+            except duckdb.Error as error:
+                notices.append(f"the event log's coverage of the students could not be measured: "
+                               f"{str(error).splitlines()[0]}")
     problems.extend(f"{var_name}: {problem}" if not problem.startswith("the event log") else problem for problem in found)
     if layout is None:
         return None
     notices.append(f"event log '{path}': time column '{layout['time']}' read as {layout['time_reading']['description']}")
+    coverage_line = events.coverage_notice(covered) if covered else None
+    if coverage_line:
+        notices.append(coverage_line)
     row = {"input": "events", "path": str(opened.path), "format": opened.format, "encoding": opened.encoding,
            "delimiter": opened.delimiter, "records_counted": None, "notices": list(opened.notices),
-           "facts": {"event_layout": layout}}
+           "facts": {"event_layout": layout, "coverage": covered}}
     return f"create or replace view inputs.events as select * from {relation}", row
 
 

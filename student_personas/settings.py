@@ -328,6 +328,7 @@ SETTINGS: dict[str, Setting] = {
     "event_period_start": Setting(_event_setting("event_period_start"), nullable=True),
     "event_max_rejected_share": number(0.0, 1.0),
     "event_max_unknown_student_share": number(0.0, 1.0),
+    "event_fit_covered_only": boolean(),
     # scoring
     "score_students_path": text(nullable=True),
     "score_events_path": text(nullable=True),

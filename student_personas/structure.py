@@ -258,6 +258,7 @@ class Rules:
     agreement_ari: float = 0.8  # another clusterer agrees when its ARI with the personas reaches this
     discrete_max_levels: int = 10  # a column with at most this many values is discrete
     dominance_ratio: float = 2.0  # a discrete column dominates when its η² is this multiple of any other's
+    dominant_eta_squared: float = 0.5  # a column whose η² reaches this is named as carrying the separation
 
 
 @dataclass(frozen=True)
@@ -423,10 +424,13 @@ def _sentence(verdict, e: Evidence, rules: Rules, excess, above, agreeing, top, 
     if discrete_dominated:
         text += (f" The personas are separated mainly by {top}, which has only {e.column_levels[top]} distinct "
                  f"values: they may be little more than its levels.")
-    elif verdict in ("weak", "none") and top_eta is not None and top_eta >= 0.5:
+    elif verdict in ("weak", "none") and top_eta is not None and top_eta >= rules.dominant_eta_squared:
         text += (f" What separates them is mostly {top} alone (persona membership explains {top_eta:.0%} of its "
                  f"variance); a split on one column is kept when columns are shuffled, so it is not counted as "
                  f"structure here: read the personas as ranges of {top}.")
+    elif top_eta is not None and top_eta >= rules.dominant_eta_squared:
+        text += (f" One column carries much of the separation: persona membership explains {top_eta:.0%} of the "
+                 f"variance of {top}.")
     if e.factor_model_note:
         text = f"{e.factor_model_note}. {text}"
     return text

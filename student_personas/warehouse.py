@@ -70,22 +70,30 @@ def in_own_processes(*calls):
 KEY_COLUMNS = ("student_id", "term")
 
 
-def _records(relation, reference_only: bool):
-    if reference_only:
+def _records(relation, reference_only: bool, fitted_only: bool):
+    if fitted_only:
+        relation = relation.filter("is_fitted")
+    elif reference_only:
         relation = relation.filter("is_reference")
     return relation.order(", ".join(KEY_COLUMNS)).to_arrow_table()
 
 
+REFERENCE_FLAGS = ("is_reference", "is_fitted")
+
+
 def keys_of(table: pa.Table, with_reference: bool = False) -> pa.Table:
-    """The key columns (student_id, term, and is_reference when asked) of a table of student records."""
-    names = [*KEY_COLUMNS, *(["is_reference"] if with_reference else [])]
-    return table.select(names)
+    """The key columns (student_id, term, and when asked the flags is_reference and is_fitted that the
+    table has) of a table of student records."""
+    flags = [name for name in REFERENCE_FLAGS if name in table.column_names] if with_reference else []
+    return table.select([*KEY_COLUMNS, *flags])
 
 
-def feature_matrix(relation, reference_only: bool = False) -> tuple[pa.Table, np.ndarray]:
-    """(keys, features) from int_student_feature_vectors: one row per student record, ordered by key;
-    `reference_only` keeps the records the persona model is fitted on."""
-    table = _records(relation, reference_only)
+def feature_matrix(relation, reference_only: bool = False, fitted_only: bool = False) -> tuple[pa.Table, np.ndarray]:
+    """(keys, features) from int_student_feature_vectors: one row per student record, ordered by key.
+    `reference_only` keeps the records of the reference cohort (the students the persona model describes),
+    `fitted_only` those of them the model is fitted on (all of them unless event_fit_covered_only leaves
+    out the students without events)."""
+    table = _records(relation, reference_only, fitted_only)
     values = table.column("feature_values").combine_chunks()
     n_features = len(values[0]) if len(values) else 0
     matrix = pc.list_flatten(values).to_numpy(zero_copy_only=False).reshape(table.num_rows, n_features)
@@ -111,9 +119,11 @@ def wide_matrix(relation, key: str, prefix: str) -> tuple[np.ndarray, np.ndarray
     return table.column(key).to_numpy(zero_copy_only=False), _prefixed_columns(table, prefix)
 
 
-def record_matrix(relation, prefix: str, reference_only: bool = False) -> tuple[pa.Table, np.ndarray]:
-    """(keys, matrix) of student records from a relation with the key columns and `<prefix>1..r`."""
-    table = _records(relation, reference_only)
+def record_matrix(relation, prefix: str, reference_only: bool = False,
+                  fitted_only: bool = False) -> tuple[pa.Table, np.ndarray]:
+    """(keys, matrix) of student records from a relation with the key columns and `<prefix>1..r`; rows kept
+    as in feature_matrix."""
+    table = _records(relation, reference_only, fitted_only)
     return keys_of(table, with_reference=True), _prefixed_columns(table, prefix)
 
 

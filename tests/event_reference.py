@@ -68,6 +68,7 @@ def reference_features(student: np.ndarray, term: np.ndarray, day_number: np.nda
         t = total[index]
         features = {
             "events": float(events[index]),
+            "event_no_recorded_activity": 0.0,
             "event_total_amount": t,
             "event_active_days": float(active_days[index]),
             "event_active_week_share": active_weeks[index] / weeks,

@@ -189,7 +189,8 @@ def test_unknown_students_are_counted_and_listed(timestamp_log):
 def test_students_without_events_get_the_values_without_events(timestamp_log):
     run, _, _ = timestamp_log
     catalog = dict(run.query("select feature_column, value_without_events from int_event_feature_catalog"))
-    assert catalog["event_days_to_first"] == 70 and catalog["event_total_amount"] == 0
+    assert catalog["event_no_recorded_activity"] == 1 and catalog["event_total_amount"] == 0
+    assert catalog["event_days_to_first"] is None and catalog["event_week_regularity"] is None  # missing
     # The data test assert_students_without_events_get_values_without_events ran in the build and passed.
     assert "assert_students_without_events_get_values_without_events" in run.output and run.returncode == 0
 

@@ -138,3 +138,20 @@ def test_a_two_level_column_reads_as_its_level_and_a_flag_as_yes_or_no():
     school = Contrast("school", "GP", 0.7, 0.9, 0.6, other_level="MS")
     assert contrast_phrase(school, {}) == "school code GP more common"
     assert contrast_phrase(Contrast("Gradeid", "G-02", 0.5, 0.4, 0.2), {}) == "gradeid code G-02 more common"
+
+
+def test_a_persona_mostly_without_events_is_described_as_such_and_named_in_plain_words():
+    """Students without events are a state (event_no_recorded_activity = 1), said first in the description
+    of a persona made mostly of them, and read as 'no event-log activity' in a name, never as a raw flag."""
+    no_activity = Contrast("event_no_recorded_activity", None, 1.4, 0.87, 0.30, binary_values=(0.0, 1.0))
+    others = [Contrast("Age", None, 0.5, 24.0, 22.0)]
+    description = persona_description([no_activity, *others], {}, 0.2)
+    assert description.startswith("Mostly students without recorded activity in the event log (87%, against 30% "
+                                  "of the cohort): the log says nothing about how they study. Compared with the cohort: ")
+    assert "event-log activity" not in description.split("study. ")[1]  # not said twice
+    assert "no event-log activity more common" == contrast_phrase(no_activity, {})
+    names = naming.persona_names({1: [no_activity, *others], 2: [Contrast("Age", None, -0.5, 20.0, 22.0)]}, {})
+    assert names[1] == "No event-log activity more common, higher age"
+    covered = Contrast("event_no_recorded_activity", None, -1.4, 0.05, 0.30, binary_values=(0.0, 1.0))
+    assert not persona_description([covered, *others], {}, 0.2).startswith("Mostly")
+    assert contrast_phrase(covered, {}) == "event-log activity more common"

@@ -144,6 +144,17 @@ def test_the_sentence_says_what_to_do_with_soft_or_arbitrary_personas():
     assert "spectral clustering and a Gaussian mixture find the same groups" in clear.sentence
 
 
+def test_a_dominant_column_is_named_whatever_the_verdict():
+    """A persona split carried by one many-valued column (a filled event feature, say) is named even when the
+    groups are clearly separated, with the share of its variance persona membership explains."""
+    clear = structure.assess(evidence(column_separation={"score": 0.72, "grade": 0.1}))
+    assert clear.verdict == "clear"
+    assert "One column carries much of the separation: persona membership explains 72% of the variance of score" \
+        in clear.sentence
+    below = structure.assess(evidence(column_separation={"score": 0.45, "grade": 0.1}))
+    assert "One column carries" not in below.sentence
+
+
 def pipeline_verdict(x, columns, ks=range(2, 7), ranks=range(2, 7), draws=10, restarts=3, seed=42):
     """The warehouse's chain of selection steps on one matrix (every row is the sample, as for small inputs),
     with fewer restarts and refits than the warehouse defaults to stay fast."""

@@ -61,8 +61,10 @@ event_features as (
     select
         feature_column as column_name,
         feature_position as event_position,
-        -- every student has a value (a student without events gets the value without events)
-        {{ sql_string(missing.get('numeric', 'median') if missing.get('numeric', 'median') is string else 'median') }} as missing_policy,
+        -- a student without events has no timing value: it is filled like a missing number, by the fitted
+        -- median (or mean), never rejected or set to a constant
+        {%- set numeric_missing = missing.get('numeric', 'median') %}
+        {{ sql_string(numeric_missing if numeric_missing in ['median', 'mean'] else 'median') }} as missing_policy,
         {%- set clip_overrides = (configured('clip_outliers') or {}).get('columns') or {} %}
         {%- set clip_default = sql_string((configured('clip_outliers') or {}).get('method', 'quantile')) %}
         {%- if clip_overrides %}

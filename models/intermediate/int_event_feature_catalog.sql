@@ -1,31 +1,17 @@
 {{ config(tags=['events']) }}
 {#-
   One row per event feature of int_student_event_features: its column, origin 'events', the formula in
-  words and as the SQL that computes it, a description, and the value a student without events gets.
-  Empty without an event log.
+  words and as the SQL that computes it, a description, and the value a student without events gets (null
+  for timing and mix features: missing, filled by the fitted median). Empty without an event log.
 -#}
 {#- The definitions are read whatever the settings say (they ref the activity types, and a ref dbt
     did not see while parsing fails the model), then kept only with an event log. -#}
 {%- set definitions = event_feature_definitions() %}
 {%- set features = definitions if has_event_log() else [] %}
 
-with
+{%- if features %}
 
-periods as (
-
-    select * from {{ ref('int_event_periods') }}
-
-),
-
-longest_period as (
-
-    select coalesce(max(period_days), 0) as max_period_days from periods
-
-)
-
-{%- if features %},
-
-features as (
+with features as (
 
     select * from (values
     {%- for feature in features %}
@@ -45,10 +31,8 @@ select
     features.formula_sql,
     features.description,
     features.activity_type,
-    cast(case when features.fill_rule = 'max_period_days' then longest_period.max_period_days else 0 end
-         as {{ type_double() }}) as value_without_events
+    cast(nullif(features.fill_rule, 'missing') as {{ type_double() }}) as value_without_events
 from features
-cross join longest_period
 
 {%- else %}
 
@@ -61,7 +45,6 @@ select
     cast(null as {{ dbt.type_string() }}) as description,
     cast(null as {{ dbt.type_string() }}) as activity_type,
     cast(null as {{ type_double() }}) as value_without_events
-from longest_period
-limit 0
+where false
 
 {%- endif %}

@@ -37,7 +37,7 @@ with column_roles as (
 prepared_values as (
 
     select * from {{ ref('int_student_prepared_values') }}
-    where is_reference
+    where is_fitted
 
 ),
 

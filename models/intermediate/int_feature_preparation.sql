@@ -36,14 +36,14 @@ with roles as (
 numeric_values as (
 
     select * from {{ ref('int_student_numeric_values') }}
-    where is_reference
+    where is_fitted
 
 ),
 
 category_values as (
 
     select * from {{ ref('int_student_category_values') }}
-    where is_reference
+    where is_fitted
 
 ),
 

@@ -13,10 +13,11 @@ vectors as (
         student_id,
         term,
         is_reference,
+        is_fitted,
         list(value order by feature_index) as feature_values,
         count(*) filter (where is_outside_fitted_range) as values_outside_fitted_range
     from features
-    group by student_id, term, is_reference
+    group by student_id, term, is_reference, is_fitted
 
 )
 

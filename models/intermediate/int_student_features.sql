@@ -25,6 +25,7 @@ scaled_numbers as (
         prepared_values.student_id,
         prepared_values.term,
         prepared_values.is_reference,
+        prepared_values.is_fitted,
         encoding.feature_index,
         encoding.feature,
         encoding.weight * {{ min_max_scale('prepared_values.value', 'encoding.min_value', 'encoding.max_value') }}
@@ -44,6 +45,7 @@ one_hot_indicators as (
         prepared_values.student_id,
         prepared_values.term,
         prepared_values.is_reference,
+        prepared_values.is_fitted,
         encoding.feature_index,
         encoding.feature,
         case when prepared_values.level = encoding.level then encoding.weight else 0.0 end as value,

@@ -4,7 +4,9 @@
   variants, missing values per column and the cells filled and clipped by the declared policies, excluded
   features, term-like features, the label's prevalence with a Wilson 95% interval, and feature columns that
   may encode the outcome (single-feature ROC-AUC beyond outcome_proxy_auc, from feature_label_association;
-  the AUC itself stays in that table). One tidy row per check (and column, where the check is per column).
+  the AUC itself stays in that table). With an event log: the student records without any usable event
+  (they are a state, event_no_recorded_activity, not a filled extreme), the rejected events by reason and
+  each term's event period in weeks. One tidy row per check (and column, where the check is per column).
 -#}
 
 with input_files as (
@@ -54,6 +56,41 @@ failures as (
 label_association as (
 
     select * from {{ ref('feature_label_association') }}
+
+),
+
+records as (
+
+    select * from {{ ref('int_student_records') }}
+    where is_reference
+
+),
+
+event_rejections as (
+
+    select * from {{ ref('int_event_rejections') }}
+
+),
+
+event_periods as (
+
+    select * from {{ ref('int_event_periods') }}
+
+),
+
+event_coverage as (
+
+    -- measured by the preflight (student_personas.events.coverage): per value of the term and module-like
+    -- columns, the student records with an event
+    select
+        columns.key as column_name,
+        levels.value ->> 0 as level,
+        cast(levels.value ->> 2 as bigint) as covered,
+        cast(levels.value ->> 1 as bigint) as records
+    from {{ ref('stg_input_files') }} as files,
+        json_each(files.facts -> 'coverage' -> 'by') as columns,
+        json_each(columns.value) as levels
+    where files.input_name = 'events'
 
 ),
 
@@ -275,6 +312,31 @@ outcome_proxy_checks as (
 
 ),
 
+event_checks as (
+
+    -- has_recorded_events is null without an event log: then there is no row
+    select 'students_without_events' as check_name, null as column_name,
+        'student records with no usable event in the event log (event_no_recorded_activity = 1)' as detail,
+        count(*) filter (where not has_recorded_events) as count, count(*) as denominator
+    from records
+    having count(has_recorded_events) > 0
+    union all
+    select 'events_rejected', null, rejection_check, events,
+        cast(round(events / share_of_events) as bigint)
+    from event_rejections
+    union all
+    select 'event_period_weeks', term, 'weeks in the period days and weeks are counted from', period_weeks, null
+    from event_periods
+    union all
+    -- never by a protected or label column: that would publish counts by group (the preflight leaves them
+    -- out too; this holds when roles change without a new preflight)
+    select 'event_coverage', column_name, coalesce(level, '(not recorded)'), covered, records
+    from event_coverage
+    where column_name not in (
+        select column_name from column_roles where role in ('protected', 'label', 'label_source'))
+
+),
+
 all_checks as (
 
     select * from volume_checks
@@ -285,6 +347,7 @@ all_checks as (
     union all select * from range_checks
     union all select * from label_checks
     union all select * from outcome_proxy_checks
+    union all select * from event_checks
 
 ),
 

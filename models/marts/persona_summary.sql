@@ -74,11 +74,24 @@ centroid_scores as (
 
 ),
 
+records as (
+
+    select student_id, term, has_recorded_events from {{ ref('int_student_records') }}
+
+),
+
 sizes as (
 
-    select persona_id, count(*) as n_students, count(*) / sum(count(*)) over () as share
+    select
+        assignments.persona_id,
+        count(*) as n_students,
+        count(*) / sum(count(*)) over () as share,
+        -- null without an event log (has_recorded_events is null for every record)
+        case when count(records.has_recorded_events) > 0
+            then count(*) filter (where not records.has_recorded_events) end as n_without_events
     from assignments
-    group by persona_id
+    inner join records using (student_id, term)
+    group by assignments.persona_id
 
 ),
 
@@ -118,6 +131,7 @@ summary as (
             as display_name,
         sizes.n_students,
         sizes.share,
+        sizes.n_without_events,
         top_factors.top_factors,
         names.distinguishing_columns,
         case when stability.is_stable then ''

@@ -1,24 +1,23 @@
 {{ config(tags=['events']) }}
--- event_features_filled() on a left join from the student file to the event features of one term: every
--- student gets every feature, a student without events the catalog's value_without_events, a student with
--- events their own value. Rows are returned only on a mismatch.
-{#- The definitions are read whatever the settings say (they ref the activity types, and a ref dbt
-    did not see while parsing fails the model), then kept only with an event log. -#}
+-- Every student record of int_student_records gets every event feature as int_student_event_features has
+-- it when the log holds events of the record, else the catalog's value_without_events (null: missing, for
+-- timing and mix features; every feature null with event_fit_covered_only). Rows only on a mismatch.
 {%- set definitions = event_feature_definitions() %}
 {%- set features = definitions if has_event_log() else [] %}
+{%- set covered_only = configured('event_fit_covered_only') %}
+{%- set event_key = ['student_id', 'term'] if event_log_layout().get('term') else ['student_id'] %}
 
 with
 
-students as (
+records as (
 
-    select distinct student_id from {{ ref('stg_students') }}
+    select * from {{ ref('int_student_records') }}
 
 ),
 
-first_term_features as (
+event_features as (
 
     select * from {{ ref('int_student_event_features') }}
-    where term = (select min(term) from {{ ref('int_student_event_features') }})
 
 ),
 
@@ -26,33 +25,25 @@ catalog as (
 
     select * from {{ ref('int_event_feature_catalog') }}
 
-),
-
-filled as (
-
-    select
-        students.student_id,
-        first_term_features.events is not null as has_events
-        {{ event_features_filled('first_term_features') }}
-    from students
-    left join first_term_features using (student_id)
-
 )
 
 {%- if features %}
 {%- for feature in features %}
 
-select filled.student_id, '{{ feature.column }}' as feature_column
-from filled
-left join first_term_features using (student_id)
-where filled.{{ feature.column }} is null
-   or (not filled.has_events
-       and filled.{{ feature.column }} <> (select value_without_events from catalog
-                                            where feature_column = '{{ feature.column }}'))
-   or (filled.has_events and filled.{{ feature.column }} <> first_term_features.{{ feature.column }})
+select records.student_id, records.term, '{{ feature.column }}' as feature_column
+from records
+left join event_features using ({{ event_key | join(', ') }})
+where records.has_recorded_events is distinct from (event_features.student_id is not null)
+   or (records.has_recorded_events
+       and records.{{ feature.column }} is distinct from event_features.{{ feature.column }})
+   or (not records.has_recorded_events
+       and records.{{ feature.column }} is distinct from
+       {%- if covered_only %} null
+       {%- else %} (select value_without_events from catalog where feature_column = '{{ feature.column }}')
+       {%- endif %})
 {{ "union all" if not loop.last }}
 {%- endfor %}
 {%- else %}
 
-select student_id, null as feature_column from filled where false
+select student_id, term, null as feature_column from records where false
 {%- endif %}
