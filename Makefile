@@ -46,7 +46,7 @@ browser:
 # with the most tests first), and the session's shared builds are made once for both workers (shared_build).
 TEST_WORKERS ?= 2
 test: $(INSTALLED) browser
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
 # The inner loop: the tests that need no dbt build (preflight, inputs, maths, naming, report engine).
 test-fast: $(INSTALLED)

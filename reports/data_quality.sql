@@ -68,6 +68,14 @@ left join {{ query('column_positions') }} as positions using (column_name)
 where summary.check_name in ('constant_column', 'excluded_feature')
 order by positions.column_position, summary.check_name, summary.detail
 
+-- name: column_reviews
+-- Features to review before trusting the personas: term-like codes and names of protected attributes.
+select summary.column_name, summary.check_name, summary.detail
+from {{ ref('data_quality_summary_published') }} as summary
+left join {{ query('column_positions') }} as positions using (column_name)
+where summary.check_name in ('term_like_feature', 'protected_like_feature')
+order by positions.column_position, summary.check_name
+
 -- name: numeric_summary
 -- Centre and spread of each numeric feature column, in file order (feature_statistics).
 select source_column, n_students, mean, standard_deviation, minimum, median, maximum

@@ -200,7 +200,15 @@ order by starts_with(model, 'context_indicator'), model = 'context_indicator', m
 -- name: outcome_proxies
 -- Feature columns that may encode the outcome (single-feature ROC-AUC at or beyond
 -- settings.outcome_proxy_auc), with the direction; the AUC itself stays in the warehouse.
-select association.source_column, association.feature, association.direction
+select
+    association.source_column,
+    association.feature,
+    association.direction,
+    case association.proxy_kind
+        when 'may_record' then 'may record the outcome (separates it almost perfectly)'
+        when 'earlier_measurement' then 'may record the outcome (an earlier measurement of the label''s column)'
+        else 'associated with the outcome'
+    end as reading
 from {{ ref('feature_label_association') }} as association
 where association.is_outcome_proxy
 order by association.source_column, association.feature

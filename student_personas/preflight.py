@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from student_personas import configuration, events, inputs, publish, settings
+from student_personas import configuration, events, inputs, profiling, publish, settings
 from student_personas.inputs import InputFile, InputProblem, sql_identifier, sql_string
 
 RESERVED_COLUMNS = ("student_id", "term", "source_row_number", "skipped_as", "label_value", "passed_validation",
@@ -111,7 +111,8 @@ def declared_columns(config: dict) -> list[tuple[str, str]]:
 
 def role_conflicts(config: dict) -> list[str]:
     """A column declared with two different roles (id, term, label, protected, excluded, feature), or a label
-    or protected column named to group the staff caseload files (files would be named by it)."""
+    or protected column named to group the staff caseload files (files would be named by it). A protected
+    column may be in categorical_columns: that declares its kind (nominal groups), not a second role."""
     roles: dict[str, tuple[str, str]] = {}
     problems = []
     group = config.get("caseload_group_column")
@@ -124,7 +125,10 @@ def role_conflicts(config: dict) -> list[str]:
                     ("label_column", "label", _as_list(config.get("label_column"))),
                     ("protected_columns", "protected", _as_list(config.get("protected_columns"))),
                     ("excluded_columns", "excluded", _as_list(config.get("excluded_columns"))),
-                    ("categorical_columns", "feature", list(config.get("categorical_columns") or {})),
+                    # categorical_columns declares a kind: a feature's, or a protected column's read as
+                    # nominal (a nationality code: one group per code, not quantile groups of the numbers)
+                    ("categorical_columns", "feature", [c for c in config.get("categorical_columns") or {}
+                                                        if c not in _as_list(config.get("protected_columns"))]),
                     ("feature_columns", "feature", _as_list(config.get("feature_columns")))]
     for var, role, columns in declarations:
         for column in columns:
@@ -704,6 +708,10 @@ def prepare(config: dict, given: set[str], project_dir: Path, workdir: Path, sto
                             f"students_like_me_k lower for a smaller cohort), but {var_name} has {scan.rows} rows")
         term_like = [c for c in header if not scoring and c not in _as_list(config.get("term_column"))
                      and c not in _as_list(config.get("id_column")) and _term_like(scan, c)]
+        declared = {c for var in ("id_column", "term_column", "label_column", "protected_columns", "excluded_columns")
+                    for c in _as_list(config.get(var))}
+        protected_like = {c: profiling.protected_meaning(c) for c in header
+                          if c not in declared and profiling.protected_meaning(c)}
     finally:
         scan.close()
     event_plan = _check_events(config, header, scoring, stored_model, workdir, problems, notices, project_dir,
@@ -712,12 +720,16 @@ def prepare(config: dict, given: set[str], project_dir: Path, workdir: Path, sto
         raise PreflightError(problems)
     plan = Plan(notices=notices)
     plan.facts = {"decimal_separator": "," if decimal_comma else ".", "label_source_columns": label_sources,
-                  "term_like_columns": term_like, "minimum_students": minimum_students(config),
+                  "term_like_columns": term_like, "protected_like_columns": protected_like,
+                  "minimum_students": minimum_students(config),
                   "file_stem": Path(str(path)).name.split(".")[0],
                   "mode": "score" if scoring else "fit"}
     for column in term_like:
         plan.notices.append(f"column '{column}' looks like a term or presentation code; as a feature it would make "
                             "later terms unscoreable (declare it as term_column or in excluded_columns)")
+    for column, meaning in protected_like.items():
+        plan.notices.append(f"column '{column}' looks like it records {meaning}; as a feature it shapes the personas "
+                            "(declare it in protected_columns to use it only for the fairness tables)")
     plan.statements.append("create schema if not exists inputs")
     plan.statements.append(settings_table_sql(resolved, origins))
     plan.statements.append(_load_table("students", students, numbered=True))

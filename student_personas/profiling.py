@@ -4,10 +4,13 @@
 :mod:`student_personas.inputs`), profiles at most `scan_rows` rows in DuckDB and writes:
 
 - the roles it is confident about, declared: the id (one column whose values are all distinct, or the
-  smallest combination of id-like columns that is unique), a term column, a label (a column named like an
-  outcome with a handful of values, with the value that names the outcome as positive), protected
-  attributes by name (gender, sex, ethnicity, race, age, nationality, disability, marital status, parental
-  education, socioeconomic status), integer-coded columns whose name says they are codes as categorical;
+  smallest combination of id-like columns that is unique; a term column is offered as the term rather
+  than folded into it), a label (a column named like an outcome with a handful of values, with the value
+  that names the outcome as positive, and label_name from that value), protected and socioeconomic
+  attributes by meaning (PROTECTED_MEANINGS: sex, ethnicity, nationality, age, disability or special needs,
+  parental education or occupation, income, lunch, scholarship or debt, ...), each with why, integer-coded
+  columns whose name says they are codes (and protected attributes held as codes) as categorical, and
+  columns that may record the outcome itself as excluded, with why;
 - everything else as commented suggestions with the evidence (values and counts, observed ranges, other
   label candidates);
 - a support-playbook skeleton for the file's feature columns beside it (actions left empty until written).
@@ -30,11 +33,38 @@ from student_personas.inputs import open_input, read_sql, sql_identifier
 
 NUMBER = r"^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)([eE][+-]?[0-9]+)?$"
 INTEGER = r"^[+-]?[0-9]+$"
-PROTECTED_NAMES = re.compile(
-    r"(^|[^a-z])(gender|sex|ethnic|ethnicity|race|age|age_band|nationality|nacionality|citizenship|disabilit|"
-    r"special_needs|marital|religion|parent\w*edu|mother\w*(edu|qual)|father\w*(edu|qual)|medu|fedu|"
-    r"socioeconomic|ses|income|poverty|free_?lunch|imd|deprivation|first_?gen|native|immigra)",
-    re.IGNORECASE)
+# Protected and socioeconomic attributes by meaning: (what the column records, name pattern). A column's name
+# is compared in a plain form (lower case, every other character '_'), so "Mother's qualification" reads as
+# mother_s_qualification. Such a column is proposed as protected (fairness tables only, never a feature),
+# with the meaning as the reason.
+PROTECTED_MEANINGS = [
+    ("sex or gender", r"(^|_)(gender|sex)(_|$)"),
+    ("race or ethnicity", r"(^|_)(ethnic\w*|race|racial)(_|$)"),
+    ("nationality or citizenship", r"(^|_)(nationality|nacionality|citizenship|international|immigra\w*|native)(_|$)"
+                                   r"|place_of_birth|country_of_birth|birth_?(country|place)"),
+    ("age", r"(^|_)(age|age_band|age_at_\w+|date_of_birth|birth_?year)(_|$)"),
+    ("disability or special needs", r"disabilit|special_needs|(^|_)sen(_|$)|impairment"),
+    ("parental education or occupation", r"parent\w*(edu|qual|occup|job)|(mother|father)\w*(edu|qual|occup|job)"
+                                         r"|(^|_)(medu|fedu|mjob|fjob)(_|$)"),
+    ("socioeconomic (income, free or reduced lunch, scholarship, debt, deprivation)",
+     r"socio_?economic|(^|_)ses(_|$)|income|poverty|lunch|scholarship|bursary|debt\w*|tuition|fees|(^|_)imd|"
+     r"deprivation|first_?gen\w*|pell"),
+    ("marital status", r"marital"),
+    ("religion", r"religio"),
+]
+
+
+def plain_name(name: str) -> str:
+    """A column name as the meaning patterns read it: lower case, runs of other characters as one '_'."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def protected_meaning(name: str) -> str | None:
+    """What a protected or socioeconomic column records, by its name; None for any other column."""
+    plain = plain_name(name)
+    return next((meaning for meaning, pattern in PROTECTED_MEANINGS if re.search(pattern, plain)), None)
+
+
 # Names that say "outcome" outright rank before names that only may ("status", "result").
 STRONG_LABEL_NAMES = re.compile(r"(target|outcome|label|dropout|drop_?out|withdraw|churn|risk)", re.IGNORECASE)
 WEAK_LABEL_NAMES = re.compile(r"(result|status|pass|final|class)", re.IGNORECASE)
@@ -49,6 +79,8 @@ CODE_NAMES = re.compile(r"(code|mode|status|course|type|category|qualification|o
                         r"marital|program|programme|school|region|order|job|reason|guardian)",
                         re.IGNORECASE)
 ID_NAMES = re.compile(r"(^|[^a-z])(id|identifier|key|number|no|code|student|learner|person)([^a-z]|$)", re.IGNORECASE)
+STUDENT_NAMES = re.compile(r"(student|learner|pupil|person)", re.IGNORECASE)
+RECORDS_OUTCOME_AUC = 0.95  # a single column that separates the label this well is taken to record it
 TERM_NAMES = re.compile(r"(term|semester|presentation|session|intake|academic_?year|period)", re.IGNORECASE)
 
 
@@ -93,6 +125,21 @@ class Profile:
     possibly_coded: list[str]
     notices: list[str]
     identifying: list[str] = field(default_factory=list)  # identifier / free-text columns, excluded
+    protected_meanings: dict[str, str] = field(default_factory=dict)  # protected column -> what it records
+    outcome_records: dict[str, str] = field(default_factory=dict)  # column that may record the outcome -> why
+    term_from_id: bool = False  # the term column was found in what would have been a composite id
+    grade_series: list[str] = field(default_factory=list)  # G1, G2, G3: one measurement repeated, last = final
+
+    @property
+    def label_name(self) -> str | None:
+        """How pages name the label: its positive value when that is a word ('Dropout' -> 'dropout'), else the
+        column's name ('Dropout_Risk' with 1 positive -> 'dropout risk')."""
+        if not self.label:
+            return None
+        column, positives, _ = self.label
+        words = [value for value in positives if re.search(r"[a-z]", value, re.IGNORECASE)
+                 and not re.match(r"^(yes|y|true)$", value.strip(), re.IGNORECASE)]
+        return (words[0] if len(positives) == 1 and words else column).replace("_", " ").strip().lower()
 
 
 def profile_file(path: Path, scan_rows: int = 200000) -> Profile:
@@ -103,26 +150,42 @@ def profile_file(path: Path, scan_rows: int = 200000) -> Profile:
         connection.execute(f"create table scan as select * from {read_sql(opened)} limit {int(scan_rows)}")
         rows = connection.execute("select count(*) from scan").fetchone()[0]
         columns = [_profile_column(connection, name) for name in opened.header]
+        term_candidate = next((c for c in columns if TERM_NAMES.search(c.name) and 1 < c.distinct <= 40
+                               and c.present == rows), None)
         id_columns = _id_columns(connection, columns, rows)
-    term = next((c.name for c in columns if TERM_NAMES.search(c.name) and 1 < c.distinct <= 40
-                 and c.name not in (id_columns or [])), None)
-    protected = [c.name for c in columns if PROTECTED_NAMES.search(c.name)
-                 and c.name not in (id_columns or []) and c.name != term]
-    label, others = _label(columns, (id_columns or []) + protected)
+        term_from_id = False
+        if id_columns and term_candidate and term_candidate.name in id_columns and len(id_columns) > 1:
+            # A term is offered as the term, not folded into the id: one row per student and term.
+            id_columns = [name for name in id_columns if name != term_candidate.name]
+            term_from_id = True
+        term = term_candidate.name if term_candidate and term_candidate.name not in (id_columns or []) else None
+        meanings = {c.name: protected_meaning(c.name) for c in columns
+                    if c.name not in (id_columns or []) and c.name != term}
+        protected = [name for name, meaning in meanings.items() if meaning]
+        label, others = _label(columns, (id_columns or []) + protected)
+        outcome_records = _outcome_records(connection, columns, label, set(id_columns or []) | set(protected)
+                                           | ({term} if term else set())) if label else {}
     taken = set(id_columns or []) | set(protected) | ({label[0]} if label else set()) | ({term} if term else set())
     coded = [c.name for c in columns if c.name not in taken and c.is_numeric and c.integer == c.present
              and 2 < c.distinct <= 60 and CODE_NAMES.search(c.name) and not COUNT_NAMES.search(c.name)]
+    # A protected attribute held as integer codes (nationality 1-109, a parent's qualification 1-44) is
+    # nominal: one group per code, never quantile groups of the code numbers. Ages stay numbers.
+    coded_protected = [c.name for c in columns if c.name in protected and meanings[c.name] != "age" and c.is_numeric
+                       and c.integer == c.present and 2 < c.distinct <= 200]
     possibly = [c.name for c in columns if c.name not in taken and c.name not in coded and c.is_numeric
                 and c.integer == c.present and 2 < c.distinct <= 12]
     notices = list(opened.notices)
     repeated_ids = [c for c in columns if ID_NAMES.search(c.name) and c.present == rows and 0 < c.distinct <= rows / 3]
+    repeated_ids.sort(key=lambda c: (not STUDENT_NAMES.search(c.name), -c.distinct))  # id_student before code_module
     if id_columns is None and repeated_ids:
         notices.append(f"'{repeated_ids[0].name}' looks like a student id but repeats ({rows:,} rows, "
                        f"{repeated_ids[0].distinct:,} ids): this may be an event log (many rows per student); pass it "
                        "as events_path instead")
-    identifying = [c.name for c in columns if c.identifies and c.name not in taken]
-    return Profile(path, rows, rows < scan_rows, columns, id_columns, term, label, others, protected, coded, possibly,
-                   notices, identifying)
+    identifying = [c.name for c in columns if c.identifies and c.name not in taken and c.name not in outcome_records]
+    return Profile(path, rows, rows < scan_rows, columns, id_columns, term, label, others, protected,
+                   coded + coded_protected, possibly,
+                   notices, identifying, {name: meanings[name] for name in protected}, outcome_records, term_from_id,
+                   _grade_series(columns))
 
 
 def _profile_column(connection, name: str) -> ColumnProfile:
@@ -154,6 +217,51 @@ def _id_columns(connection, columns: list[ColumnProfile], rows: int) -> list[str
             if connection.execute(f"select count(distinct {key}) from scan").fetchone()[0] == rows:
                 return [c.name for c in combination]
     return None
+
+
+def _grade_series(columns: list[ColumnProfile]) -> list[str]:
+    """The longest run of numeric columns named one stem and a number (G1, G2, G3), in the number's order: one
+    measurement taken several times, the last of which is the final one; [] when there is none."""
+    series: dict[str, list[tuple[int, str]]] = {}
+    for column in columns:
+        match = re.match(r"^(.*?[A-Za-z_ ])(\d{1,2})$", column.name)
+        if match and column.is_numeric:
+            series.setdefault(match.group(1), []).append((int(match.group(2)), column.name))
+    runs = [sorted(members) for members in series.values() if len(members) >= 2]
+    return [name for _, name in max(runs, key=len)] if runs else []
+
+
+def _outcome_records(connection, columns: list[ColumnProfile], label: tuple, taken: set) -> dict[str, str]:
+    """Columns that may record the outcome itself, with why: a single-column ROC-AUC for the label of at
+    least RECORDS_OUTCOME_AUC (or at most 1 - it), numbers by their values and text by their levels' label
+    rates; or an earlier measurement of the label column (G1 and G2 beside a label G3). `make profile`
+    excludes them by default: personas built on them would be the outcome under another name."""
+    column, positives, _ = label
+    positive_list = ", ".join("'" + value.replace("'", "''") + "'" for value in positives)
+    target = f"(trim({sql_identifier(column)}) in ({positive_list}))::integer"
+    found = {}
+    stem = re.match(r"^(.*?)(\d+)$", column)
+    for candidate in columns:
+        if candidate.name == column or candidate.name in taken or candidate.present < 10:
+            continue
+        if not candidate.is_numeric and (candidate.distinct > 50 or candidate.distinct > candidate.present / 10):
+            continue  # levels too few rows each: their own label rates would separate anything
+        if stem and re.match(rf"^{re.escape(stem.group(1))}\d+$", candidate.name) and candidate.name != column:
+            found[candidate.name] = f"an earlier measurement of {column}, the label's column"
+            continue
+        value = f"nullif(trim({sql_identifier(candidate.name)}), '')"
+        score = (f"try_cast(replace({value}, ',', '.') as double)" if candidate.is_numeric else
+                 f"avg({target}) over (partition by {value})")
+        auc = connection.execute(
+            f"with scored as (select {score} as score, {target} as y from scan where {value} is not null), "
+            f"ranked as (select y, rank() over (order by score) + (count(*) over (partition by score) - 1) / 2.0 as r "
+            f"from scored where score is not null) "
+            f"select (sum(r) filter (where y = 1) - count(*) filter (where y = 1) * (count(*) filter (where y = 1) + 1) / 2.0)"
+            f" / nullif(count(*) filter (where y = 1) * count(*) filter (where y = 0), 0) from ranked").fetchone()[0]
+        if auc is not None and (auc >= RECORDS_OUTCOME_AUC or auc <= 1 - RECORDS_OUTCOME_AUC):
+            found[candidate.name] = (f"may record the outcome itself: on its own it separates the label almost "
+                                     f"perfectly (single-column ROC-AUC {max(auc, 1 - auc):.2f})")
+    return found
 
 
 def _label(columns: list[ColumnProfile], taken: list[str]) -> tuple[tuple | None, list[ColumnProfile]]:
@@ -198,7 +306,7 @@ _VarsDumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
 
 
 # The settings a profiled vars file declares (every other line is a comment).
-WRITTEN_SETTINGS = ("students_path", "playbook_path", "id_column", "label_column", "label_positive_values",
+WRITTEN_SETTINGS = ("students_path", "playbook_path", "id_column", "term_column", "label_column", "label_positive_values",
                     "label_negative_values", "label_name", "protected_columns", "excluded_columns", "categorical_columns",
                     "range_rules")
 
@@ -251,7 +359,14 @@ def render_vars(profile: Profile, playbook_path: Path) -> str:
         lines += [_comment("No single column is unique; together these identify a row (a composite id):"),
                   *_setting("id_column", list(profile.id_columns))]
     lines += ["", _comment("---- Term ---------------------------------------------------------------------------------")]
-    if profile.term_column:
+    if profile.term_column and profile.term_from_id:
+        column = next(c for c in profile.columns if c.name == profile.term_column)
+        lines += [_comment(f"'{column.name}' is a term ({_counts(column)}): rows are unique only with it, so the file "
+                           "holds one row per student"),
+                  _comment("and term. It is declared as the term (not folded into the id), so students are "
+                           "followed from term to term:"),
+                  *_setting("term_column", column.name)]
+    elif profile.term_column:
         column = next(c for c in profile.columns if c.name == profile.term_column)
         lines += [_comment(f"'{column.name}' looks like a term ({_counts(column)}). Declare it to follow students "
                            "from term"),
@@ -266,7 +381,16 @@ def render_vars(profile: Profile, playbook_path: Path) -> str:
         lines += [_comment(f"'{column}': {counts}"), *_setting("label_column", column),
                   *_setting("label_positive_values", list(positives)),
                   *_setting("label_negative_values", list(negatives)),
-                  *_setting("label_name", column.replace("_", " ").lower())]
+                  _comment("How pages name the label (from its positive value when that is a word):"),
+                  *_setting("label_name", profile.label_name)]
+    elif profile.grade_series:
+        final, earlier = profile.grade_series[-1], profile.grade_series[:-1]
+        lines += [_comment(f"No outcome-like column, but {', '.join(profile.grade_series)} look like one grade measured "
+                           f"{len(profile.grade_series)} times; a derived label on the last, e.g."),
+                  _comment(f'label_expression: "{final} < 10" with label_name: "{final.lower()} below 10"'),
+                  _comment(f"then leave out the earlier measurements, which record the same grade: "
+                           f"excluded_columns: {_inline(earlier)}"),
+                  _comment("label_column: null")]
     else:
         lines += [_comment("No outcome-like column with a value that clearly names the outcome; declare one if you "
                            "have it:"),
@@ -277,8 +401,12 @@ def render_vars(profile: Profile, playbook_path: Path) -> str:
     for candidate in profile.other_label_candidates:
         lines.append(_comment(f"Also outcome-like: '{candidate.name}': {_counts(candidate)}"))
     lines += ["", _comment("---- Protected attributes (never model inputs; fairness tables only) -----------------------"),
-              *_setting("protected_columns", list(profile.protected))]
-    numeric_protected = [c for c in profile.columns if c.name in profile.protected and c.is_numeric and c.distinct > 10]
+              _comment("Found by meaning; remove one only if it records something else:")]
+    for name in profile.protected:
+        lines.append(_comment(f"'{name}': {profile.protected_meanings.get(name, 'protected')}"))
+    lines += _setting("protected_columns", list(profile.protected))
+    numeric_protected = [c for c in profile.columns if c.name in profile.protected and c.is_numeric and c.distinct > 10
+                         and c.name not in profile.coded_categorical]
     for column in numeric_protected:
         lines.append(_comment(f"'{column.name}' is numeric ({column.minimum:g}-{column.maximum:g}): grouped into "
                               "quantile groups; or declare edges, e.g."))
@@ -288,11 +416,17 @@ def render_vars(profile: Profile, playbook_path: Path) -> str:
         column = next(c for c in profile.columns if c.name == name)
         what = "free text (notes)" if column.identifies == "free_text" else "identifying text (names, e-mails, ids)"
         lines.append(_comment(f"'{name}': {what}: {column.distinct:,} distinct values in {column.present:,} cells"))
-    lines += _setting("excluded_columns", list(profile.identifying))
+    lines += ["", _comment("---- Columns that may record the outcome (excluded: personas on them would be the outcome) --")]
+    for name, why in profile.outcome_records.items():
+        lines.append(_comment(f"'{name}': {why}"))
+    if not profile.outcome_records:
+        lines.append(_comment("None found (no column separates the label almost perfectly on its own)."))
+    lines += _setting("excluded_columns", list(profile.identifying) + list(profile.outcome_records))
     lines += ["", _comment("---- Categorical features -----------------------------------------------------------------")]
     if profile.coded_categorical:
-        lines += [_comment("Integer codes whose names say they are categories (levels learned from the data; add a "
-                           "codebook"),
+        lines += [_comment("Integer codes whose names say they are categories, and protected attributes held as codes "
+                           "(levels learned"),
+                  _comment("from the data, one group per code; add a codebook"),
                   _comment("CSV with columns column, code, label and set codebook_path to show their labels):")]
         for name in profile.coded_categorical:
             column = next(c for c in profile.columns if c.name == name)
@@ -320,7 +454,8 @@ def render_vars(profile: Profile, playbook_path: Path) -> str:
 
 def feature_columns(profile: Profile) -> list[ColumnProfile]:
     taken = set(profile.id_columns or []) | set(profile.protected) | ({profile.label[0]} if profile.label else set()) \
-        | set(profile.identifying)
+        | set(profile.identifying) | set(profile.outcome_records) \
+        | ({profile.term_column} if profile.term_column and profile.term_from_id else set())
     return [c for c in profile.columns if c.name not in taken]
 
 

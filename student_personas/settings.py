@@ -293,6 +293,7 @@ SETTINGS: dict[str, Setting] = {
     "subgroup_min_students": number(4, integer=True),
     "comparison_sample_size": number(100, integer=True),
     "outcome_proxy_auc": number(0.5, 1.0),
+    "outcome_record_auc": number(0.5, 1.0),
     # the advisor's view
     "explanation_top_n": number(1, 100, integer=True),
     "explanation_sentence_reasons": number(1, 20, integer=True),

@@ -237,6 +237,18 @@ def audited_build(tmp_path_factory) -> DbtRun:
         run_dbt(folder, variables={"label_signal_audit": True})))
 
 
+# The k of merged_build: one fewer than the worked example's five planted patterns.
+SUBGROUP_K = 4
+
+
+@pytest.fixture(scope="session")
+def merged_build(tmp_path_factory) -> DbtRun:
+    """A build of the built-in worked example with k held at 4 (persona_k_range [4, 4]): two of the five
+    planted patterns share a persona, which the sub-group check finds inside it."""
+    return shared_build(tmp_path_factory, "merged", lambda folder: built(
+        run_dbt(folder, variables={"persona_k_range": [SUBGROUP_K, SUBGROUP_K]})))
+
+
 # Persona renamed by the edited build's override seed, and the name it gets.
 OVERRIDDEN_PERSONA = (2, "Community-minded newcomers")
 # A stability threshold above the bootstrap Jaccard of some built-in personas (0.99-0.999), so the edited

@@ -110,6 +110,21 @@ def test_composite_id_resolves_it(files, tmp_path):
     assert plan.facts["mode"] == "fit"
 
 
+def test_features_whose_names_record_protected_attributes_are_named(files, tmp_path):
+    """Left as features, gender, age band, disability and deprivation band shape the personas: the preflight
+    names each with what it records, and the warehouse's column roles carry the same meaning."""
+    plan = prepare(config(students_path=str(files / "enrolment.csv"),
+                          id_column=["code_module", "code_presentation", "id_student"],
+                          label_column="final_result", label_positive_values=["Withdrawn"],
+                          label_negative_values=["Pass", "Fail", "Distinction"], protected_columns=["gender"]),
+                   tmp_path)
+    found = plan.facts["protected_like_columns"]
+    assert found == {"age_band": "age", "disability": "disability or special needs",
+                     "imd_band": "socioeconomic (income, free or reduced lunch, scholarship, debt, deprivation)"}
+    assert any("column 'disability' looks like it records disability or special needs" in n for n in plan.notices)
+    assert not any("'gender' looks like" in n for n in plan.notices)  # declared protected
+
+
 def test_a_file_whose_roles_take_every_column_stops_with_one_message(files, tmp_path):
     found = problems_of(config(
         students_path=str(files / "enrolment.csv"), id_column=["code_module", "code_presentation", "id_student"],

@@ -68,3 +68,65 @@ def test_names_e_mails_and_notes_are_proposed_as_excluded_with_why(tmp_path):
     assert "# 'Student_Name': identifying text (names, e-mails, ids): 80 distinct values in 80 cells" in text
     assert "# 'Notes': free text (notes)" in text
     assert "Student_Name,below" not in (tmp_path / "vars_playbook.csv").read_text()
+
+
+def test_protected_columns_are_proposed_by_meaning_with_why_and_coded_ones_as_nominal(tmp_path):
+    """Parental education, special needs and socioeconomic proxies are proposed as protected with what they
+    record; a protected attribute held as codes is declared categorical (one group per code)."""
+    header = ["Student", "Mother's qualification", "parental level of education", "Educational special needs",
+              "lunch", "Nacionality", "Debtor", "Gender", "Age at enrollment", "Curricular units approved",
+              "Study hours", "Target"]
+    rows = [header]
+    for i in range(300):
+        dropout = i % 3 == 0
+        rows.append([f"S{i:04d}", str(1 + i % 19), ["some college", "high school", "master's degree"][i % 3],
+                     str(i % 7 == 0 and 1 or 0), ["standard", "free/reduced"][i % 2], str(1 + (i * 7) % 21),
+                     str(i % 5 == 0 and 1 or 0), ["F", "M"][i % 2], str(17 + i % 30),
+                     str(i % 4 if dropout else 5 + i % 3), str(10 + (i * 13) % 17),
+                     "Dropout" if dropout else ["Graduate", "Enrolled"][i % 2]])
+    profile = profiling.profile_file(write_rows(tmp_path / "students.csv", rows))
+    meanings = profile.protected_meanings
+    assert meanings["Mother's qualification"] == meanings["parental level of education"] \
+        == "parental education or occupation"
+    assert meanings["Educational special needs"] == "disability or special needs"
+    assert meanings["lunch"].startswith("socioeconomic") and meanings["Debtor"].startswith("socioeconomic")
+    assert meanings["Nacionality"] == "nationality or citizenship" and meanings["Age at enrollment"] == "age"
+    assert "Study hours" not in meanings and "Curricular units approved" not in meanings
+    assert {"Mother's qualification", "Nacionality"} <= set(profile.coded_categorical)
+    assert "Age at enrollment" not in profile.coded_categorical  # an age stays a number (quantile groups)
+    assert profile.label[:2] == ("Target", ["Dropout"]) and profile.label_name == "dropout"
+    # A column that separates the label perfectly on its own is excluded, with why.
+    assert set(profile.outcome_records) == {"Curricular units approved"}
+    written = profiling.write_vars_file(tmp_path / "students.csv", tmp_path / "vars.yml")
+    text = written.read_text(encoding="utf-8")
+    variables = yaml.safe_load(text)
+    assert "Curricular units approved" in variables["excluded_columns"]
+    assert "# 'Curricular units approved': may record the outcome itself" in text
+    assert "# 'lunch': socioeconomic" in text and variables["label_name"] == "dropout"
+    assert {"Mother's qualification", "Nacionality"} <= set(variables["categorical_columns"])
+    assert set(meanings) <= set(variables["protected_columns"])
+
+
+def test_a_term_is_offered_as_the_term_before_it_is_folded_into_a_composite_id(tmp_path):
+    rows = [["code_presentation", "id_student", "score", "final_result"]]
+    rows += [[term, str(student), str((student * 7 + len(term)) % 50), ["Pass", "Withdrawn"][student % 2]]
+             for term in ("2013B", "2013J", "2014B") for student in range(100)]
+    profile = profiling.profile_file(write_rows(tmp_path / "enrolments.csv", rows))
+    assert profile.id_columns == ["id_student"] and profile.term_column == "code_presentation" and profile.term_from_id
+    assert profile.label_name == "withdrawn"
+    variables = yaml.safe_load(profiling.write_vars_file(tmp_path / "enrolments.csv", tmp_path / "v.yml")
+                               .read_text(encoding="utf-8"))
+    assert variables["term_column"] == "code_presentation" and variables["id_column"] == "id_student"
+
+
+def test_an_event_log_is_named_by_its_student_column_and_a_grade_series_suggests_its_last_as_label(tmp_path):
+    rows = [["code_module", "id_site", "id_student", "date", "sum_click"]]
+    rows += [["AAA", str(i % 7), str(i % 40), str(i % 90), "3"] for i in range(800)]
+    events = profiling.profile_file(write_rows(tmp_path / "clicks.csv", rows))
+    assert events.notices and events.notices[0].startswith("'id_student' looks like a student id but repeats")
+    grades = [["school", "age", "G1", "G2", "G3"]] + [["GP", str(15 + i % 5), str(i % 20), str((i + 1) % 20),
+                                                        str((i + 2) % 20)] for i in range(60)]
+    profile = profiling.profile_file(write_rows(tmp_path / "school.csv", grades))
+    assert profile.label is None and profile.grade_series == ["G1", "G2", "G3"]
+    text = profiling.render_vars(profile, tmp_path / "p.csv")
+    assert '# label_expression: "G3 < 10"' in text and "excluded_columns: [G1, G2]" in text

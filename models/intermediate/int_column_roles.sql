@@ -101,6 +101,7 @@ event_roles as (
         formula,
         false as has_case_variants,
         false as looks_like_term,
+        cast(null as varchar) as protected_meaning,
         'event feature: ' || formula as role_note,
         event_activity_type,
         event_position

@@ -213,6 +213,17 @@ column_checks as (
     from column_roles
     where looks_like_term
     union all
+    -- a feature whose name says it records a protected or socioeconomic attribute: it shapes the personas,
+    -- so the fairness tables cannot treat it as context (the role note says how to declare it)
+    select
+        'protected_like_feature',
+        column_name,
+        'its name says it records ' || protected_meaning,
+        null,
+        null
+    from column_roles
+    where protected_meaning is not null
+    union all
     -- One row per column and reason: a column left out for its levels (too many, or one) is never listed
     -- level by level, since its levels are the file's values (names, if a name column got this far). Only a
     -- declared level that no record holds is named: it is the configuration's own text.
@@ -301,10 +312,19 @@ outcome_proxy_checks as (
     select
         'outcome_proxy' as check_name,
         source_column as column_name,
-        format('{}: single-feature ROC-AUC {} {:.2f} ({}): may encode the outcome', feature,
-            case when roc_auc >= proxy_threshold then 'at least' else 'at most' end,
-            case when roc_auc >= proxy_threshold then proxy_threshold else 1 - proxy_threshold end,
-            direction) as detail,
+        -- "may record the outcome" only where the evidence says so; an ordinary engagement measure beyond
+        -- outcome_proxy_auc is "associated with" it
+        case proxy_kind
+            when 'earlier_measurement' then format(
+                '{}: an earlier measurement of the label''s column: may record the outcome itself', feature)
+            when 'may_record' then format('{}: single-feature ROC-AUC {} {:.2f} ({}): may record the outcome itself',
+                feature, case when roc_auc >= 0.5 then 'at least' else 'at most' end,
+                case when roc_auc >= 0.5 then {{ configured('outcome_record_auc') }}
+                    else 1 - {{ configured('outcome_record_auc') }} end, direction)
+            else format('{}: single-feature ROC-AUC {} {:.2f} ({}): associated with the outcome', feature,
+                case when roc_auc >= proxy_threshold then 'at least' else 'at most' end,
+                case when roc_auc >= proxy_threshold then proxy_threshold else 1 - proxy_threshold end, direction)
+        end as detail,
         null::bigint as count,
         null::bigint as denominator
     from label_association

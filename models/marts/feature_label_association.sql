@@ -1,12 +1,26 @@
 {#-
   Post hoc, after the personas exist: how strongly each model feature on its own separates the context
   label, as the single-feature ROC-AUC (the rank-sum identity, macro auc_from_rank_sum). A feature with
-  an AUC of at least outcome_proxy_auc (or at most 1 - outcome_proxy_auc) may encode the outcome itself
-  (a grade recorded after the outcome, a status that implies it): personas built on it inherit the label.
-  Nothing is fitted; the label never reaches a model. Empty when no label column is declared.
+  an AUC of at least outcome_proxy_auc (or at most 1 - outcome_proxy_auc) is associated with the outcome;
+  one of at least outcome_record_auc, or an earlier measurement of the label's own column (G1 and G2 beside
+  a label on G3), may record the outcome itself (a grade recorded after it, a status that implies it):
+  personas built on it inherit the label (proxy_kind tells the two apart, so wording can). Nothing is
+  fitted; the label never reaches a model. Empty when no label column is declared.
 -#}
-{%- set threshold = configured('outcome_proxy_auc') -%}
 {%- set roles = column_roles() -%}
+{%- set threshold = configured('outcome_proxy_auc') -%}
+{%- set record_threshold = configured('outcome_record_auc') -%}
+{#- Columns named like an earlier measurement of a label source column: the same stem, another number. -#}
+{%- set earlier = [] -%}
+{%- for source in columns_with(roles, 'label_source') + columns_with(roles, 'label') -%}
+  {%- set stem = modules.re.match('^(.*?[A-Za-z_ ])([0-9]{1,2})$', source) -%}
+  {%- if stem -%}
+    {%- for column in columns_with(roles, 'feature') if column != source
+        and modules.re.match('^' ~ modules.re.escape(stem.group(1)) ~ '[0-9]{1,2}$', column) -%}
+      {%- do earlier.append(column) -%}
+    {%- endfor -%}
+  {%- endif -%}
+{%- endfor -%}
 {%- set has_label = (columns_with(roles, 'label') | length > 0) or configured('label_expression') is not none -%}
 {%- set numeric_columns = columns_with(roles, 'feature', 'numeric') -%}
 {%- set categorical_columns = columns_with(roles, 'feature', 'categorical') -%}
@@ -134,7 +148,13 @@ flagged as (
     select
         *,
         {{ threshold }}::double as proxy_threshold,
-        coalesce(roc_auc >= {{ threshold }} or roc_auc <= 1 - {{ threshold }}, false) as is_outcome_proxy,
+        coalesce(roc_auc >= {{ threshold }} or roc_auc <= 1 - {{ threshold }}, false)
+            or list_contains({{ sql_string_list(earlier) }}, source_column) as is_outcome_proxy,
+        case
+            when list_contains({{ sql_string_list(earlier) }}, source_column) then 'earlier_measurement'
+            when roc_auc >= {{ record_threshold }} or roc_auc <= 1 - {{ record_threshold }} then 'may_record'
+            when roc_auc >= {{ threshold }} or roc_auc <= 1 - {{ threshold }} then 'associated'
+        end as proxy_kind,
         case
             when roc_auc >= {{ threshold }} and feature_kind = 'one_hot' then 'this level goes with the label'
             when roc_auc <= 1 - {{ threshold }} and feature_kind = 'one_hot' then 'this level goes with its absence'

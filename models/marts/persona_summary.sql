@@ -34,8 +34,11 @@ structure as (
 
 proxy_columns as (
 
-    select distinct source_column from {{ ref('feature_label_association') }}
+    -- a column's strongest flag: may record the outcome, else associated with it
+    select source_column, bool_or(proxy_kind in ('may_record', 'earlier_measurement')) as may_record
+    from {{ ref('feature_label_association') }}
     where is_outcome_proxy
+    group by source_column
 
 ),
 
@@ -53,7 +56,13 @@ leading_contrasts as (
 
 persona_proxies as (
 
-    select leading_contrasts.persona_id, list(distinct leading_contrasts.source_column order by leading_contrasts.source_column) as outcome_proxy_columns
+    select
+        leading_contrasts.persona_id,
+        list(distinct leading_contrasts.source_column order by leading_contrasts.source_column) as outcome_proxy_columns,
+        list(distinct leading_contrasts.source_column order by leading_contrasts.source_column)
+            filter (where proxy_columns.may_record) as recording_columns,
+        list(distinct leading_contrasts.source_column order by leading_contrasts.source_column)
+            filter (where not proxy_columns.may_record) as associated_columns
     from leading_contrasts
     inner join proxy_columns using (source_column)
     group by leading_contrasts.persona_id
@@ -145,10 +154,17 @@ summary as (
             else ''
         end
         || names.description
-        || case when persona_proxies.persona_id is not null then format(
-            ' Distinguished partly by {}, which may encode the outcome itself (single-feature ROC-AUC at least '
-            '{:.2f} or at most {:.2f}): read its outcome rate with care.',
-            array_to_string(persona_proxies.outcome_proxy_columns, ', '),
+        || case when len(persona_proxies.recording_columns) > 0 then format(
+            ' Distinguished partly by {}, which may record the outcome itself (on its own it separates the label '
+            'almost perfectly, or it is an earlier measurement of the label''s column): this persona may be the '
+            'outcome under another name; read its outcome rate with care.',
+            array_to_string(persona_proxies.recording_columns, ', '))
+            else ''
+        end
+        || case when len(persona_proxies.associated_columns) > 0 then format(
+            ' Distinguished partly by {}, which is associated with the outcome (single-feature ROC-AUC at least '
+            '{:.2f} or at most {:.2f}).',
+            array_to_string(persona_proxies.associated_columns, ', '),
             {{ configured('outcome_proxy_auc') }}, 1 - {{ configured('outcome_proxy_auc') }})
             else ''
         end as description,

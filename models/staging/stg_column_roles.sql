@@ -19,6 +19,9 @@
 {%- set clipping = configured('clip_outliers') -%}
 {%- set clip_overrides = clipping.get('columns') or {} -%}
 {%- set term_like = input_fact('term_like_columns') or [] -%}
+{#- Columns whose names say they record a protected or socioeconomic attribute (the preflight reads the
+    names with student_personas.profiling.protected_meaning): column -> what they record. -#}
+{%- set protected_like = input_fact('protected_like_columns') or {} -%}
 {%- set decimal_separator = input_fact('decimal_separator') -%}
 
 with students as (
@@ -87,11 +90,12 @@ declarations as (
             {{ sql_number(ranges[column][1] if column in ranges else none) }}::double,
             {{ sql_string(policy | string if policy is not none else none) }},
             {{ sql_string(clip_overrides.get(column)) }},
-            {{ 'true' if column in term_like else 'false' }}
+            {{ 'true' if column in term_like else 'false' }},
+            {{ sql_string(protected_like.get(column)) }}
         ){{ "," if not loop.last }}
         {%- endfor %}
     ) as declared (column_name, declared_role, is_declared_categorical, declared_levels, range_min, range_max,
-        missing_override, clip_override, looks_like_term)
+        missing_override, clip_override, looks_like_term, protected_meaning)
 
 ),
 
@@ -149,6 +153,7 @@ input_roles as (
         declarations.missing_override,
         declarations.clip_override,
         declarations.looks_like_term,
+        declarations.protected_meaning,
         column_profiles.row_count,
         column_profiles.present_count,
         column_profiles.numeric_count,
@@ -300,6 +305,7 @@ explained as (
         role in ('feature', 'protected', 'label') and kind is distinct from 'numeric'
             and folded_distinct_count < distinct_count as has_case_variants,
         looks_like_term and role = 'feature' as looks_like_term,
+        case when role = 'feature' then protected_meaning end as protected_meaning,
         concat_ws('; ',
             case
                 when origin = 'derived' then 'derived feature: ' || formula
@@ -325,6 +331,9 @@ explained as (
             end,
             case when looks_like_term and role = 'feature' then 'looks like a term or presentation code: later '
                 || 'terms would hold values the model never saw (declare it as term_column or excluded)' end,
+            case when protected_meaning is not null and role = 'feature' then 'its name says it records '
+                || protected_meaning || ': as a feature it shapes the personas (declare it in protected_columns to '
+                || 'audit it instead)' end,
             case when role = 'label_source' then 'read by label_expression, so never a feature' end
         ) as role_note
     from policies

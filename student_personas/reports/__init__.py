@@ -20,6 +20,7 @@ def page_settings(settings: dict) -> dict:
         "subgroup_min_share": settings["subgroup_min_share"],
         "discrete_max_levels": settings["discrete_max_levels"],
         "outcome_proxy_auc": settings["outcome_proxy_auc"],
+        "outcome_record_auc": settings["outcome_record_auc"],
         "min_cell_size": settings["min_cell_size"],
         "label_column": settings.get("label_column"),
         "label_name": settings.get("label_name") or settings.get("label_column") or settings.get("label_expression")
