@@ -230,13 +230,6 @@ def second_builtin_build(tmp_path_factory) -> DbtRun:
     return shared_build(tmp_path_factory, "builtin_again", lambda folder: built(user_build(user_project(folder), "dbt", "build")))
 
 
-@pytest.fixture(scope="session")
-def audited_build(tmp_path_factory) -> DbtRun:
-    """A build of the built-in worked example with the opt-in label-signal audit on."""
-    return shared_build(tmp_path_factory, "audited", lambda folder: built(
-        run_dbt(folder, variables={"label_signal_audit": True})))
-
-
 # The k of merged_build: one fewer than the worked example's five planted patterns.
 SUBGROUP_K = 4
 
@@ -259,8 +252,9 @@ STRICT_STABILITY_THRESHOLD = 0.995
 @pytest.fixture(scope="session")
 def edited_build(tmp_path_factory) -> DbtRun:
     """One build of a copy of the project whose seed renames a persona (OVERRIDDEN_PERSONA), run with a strict
-    stability threshold so some personas are unstable, and without configured scatter pairs: it serves the
-    override, the unstable-marker and the default-scatter tests."""
+    stability threshold so some personas are unstable, without configured scatter pairs and with the opt-in
+    label-signal audit on: it serves the override, the unstable-marker, the default-scatter and the audit
+    tests (none of these settings changes what the others test)."""
     def make(workdir: Path) -> DbtRun:
         project = copy_project(workdir / "project")
         persona_id, name = OVERRIDDEN_PERSONA
@@ -268,7 +262,7 @@ def edited_build(tmp_path_factory) -> DbtRun:
             f"persona_id,persona_name\n{persona_id},{name}\n", encoding="utf-8")
         # No scatter pairs configured: the data-quality page draws the most strongly correlated pairs instead.
         return built(run_dbt(workdir / "wh", project_dir=project, variables={
-            "stability_threshold": STRICT_STABILITY_THRESHOLD, "report_bivariate_pairs": []}))
+            "stability_threshold": STRICT_STABILITY_THRESHOLD, "report_bivariate_pairs": [], "label_signal_audit": True}))
 
     return shared_build(tmp_path_factory, "edited", make)
 

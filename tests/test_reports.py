@@ -642,10 +642,10 @@ def test_label_audit_is_off_by_default_and_the_page_says_how_to_enable_it(builti
     assert not [table for table in context_page.tables if table[0][:2] == ["Model", "ROC-AUC"]]
 
 
-def test_label_audit_when_enabled_shows_its_interpretation_and_published_counts(audited_build):
-    page = PageReader(page_html(audited_build, "personas_context"))
-    audit = audited_build.frame("select * from label_signal_audit")
-    published = audited_build.frame("select * from label_signal_audit_published").set_index("model")
+def test_label_audit_when_enabled_shows_its_interpretation_and_published_counts(edited_build):
+    page = PageReader(page_html(edited_build, "personas_context"))
+    audit = edited_build.frame("select * from label_signal_audit")
+    published = edited_build.frame("select * from label_signal_audit_published").set_index("model")
     assert f" {audit.interpretation.iloc[0]} " in f" {page.text} "
     rows = page.table("Model", "ROC-AUC")
     assert len(rows) == len(audit) == 4
@@ -665,11 +665,11 @@ def test_label_audit_when_enabled_shows_its_interpretation_and_published_counts(
         assert shown[names[model]][3] == "suppressed" and shown[names[model]][-2:] == ["—", "—"]
 
 
-def test_pages_use_no_deficit_language(builtin_build, edited_build, audited_build, planted_build):
+def test_pages_use_no_deficit_language(builtin_build, edited_build, planted_build):
     """Page text, persona names, descriptions and actions stay neutral, and nothing reads as a forecast. The
     input's own column names and the playbook's (such as Courses_Failed or the label's name) are data, not
     wording, and are left out of the check; "predictive value" is the name of a fairness metric."""
-    for run in (builtin_build, edited_build, audited_build, planted_build):
+    for run in (builtin_build, edited_build, planted_build):
         columns = sorted((name for (name,) in run.query(
             "select column_name from stg_column_roles union select source_column from support_playbook "
             "union select column_name from data_quality_summary where check_name = 'label_prevalence'")),
@@ -830,7 +830,7 @@ def assert_not_blank(screenshot: Path):
     assert pixels.shape[0] > 900 and pixels.std() > 10, f"{screenshot} looks blank"
 
 
-@pytest.mark.parametrize("build_name", ["builtin_build", "own_schema_build", "audited_build", "planted_build"])
+@pytest.mark.parametrize("build_name", ["builtin_build", "own_schema_build", "edited_build", "planted_build"])
 def test_pages_render_in_chromium_with_every_chart_and_no_error(request, browser, tmp_path, build_name):
     run = request.getfixturevalue(build_name)
     pages = run.query("select page, n_charts from report_pages order by page")

@@ -219,11 +219,11 @@ def test_published_parity_hides_small_cells(real_build):
     assert hidden.any()  # 18 positives among 1,000 students: true-positive counts are necessarily small
 
 
-def test_label_audit_is_off_by_default_and_fills_its_table_when_enabled(real_build, audited_build):
+def test_label_audit_is_off_by_default_and_fills_its_table_when_enabled(real_build, edited_build):
     assert real_build.scalar(
         "select count(*) from label_signal_audit") == 0  # the model runs and trains nothing
     assert real_build.scalar("select count(*) from label_signal_audit_published") == 0
-    audited = audited_build
+    audited = edited_build
     audit = audited.frame("select * from label_signal_audit").set_index("model")
     assert set(audit.index) == {"logistic_regression", "decision_tree", "context_indicator",
                                 "context_indicator_leave_one_out"}
