@@ -11,6 +11,7 @@
   -#}
   {%- if not execute -%}{{ return('select 1') }}{%- endif -%}
   {%- set request = {'given': invocation_args_dict.get('vars') or {},
+                     'project_dir': invocation_args_dict.get('project_dir'),
                      'stored_model': stored_persona_model() if is_scoring_run() else none} -%}
   {%- set result = fromjson(run_query(
       "select student_personas_preflight(" ~ sql_string(tojson(request)) ~ ")").columns[0].values()[0]) -%}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -35,8 +36,14 @@ def dbt_command(arguments: list[str], variables: dict) -> list[str]:
     return command + (["--vars", json.dumps(variables)] if variables else [])
 
 
-def run_dbt(arguments: list[str], variables: dict) -> int:
-    return subprocess.run(dbt_command(arguments, variables), cwd=PROJECT_DIR).returncode
+def run_dbt(arguments: list[str], variables: dict, vars_file: Path | None = None) -> int:
+    """dbt build with `variables` on its command line and the vars file `vars_file` (None: the active
+    configuration) named in the environment, where dbt does not see it: a new vars file is then no reason
+    to re-parse the project."""
+    environment = dict(os.environ)
+    if vars_file is not None:
+        environment[configuration.CONFIG_FILE_ENVIRONMENT] = str(vars_file)
+    return subprocess.run(dbt_command(arguments, variables), cwd=PROJECT_DIR, env=environment).returncode
 
 
 def _set_values(pairs: list[str]) -> dict:
@@ -49,16 +56,16 @@ def _set_values(pairs: list[str]) -> dict:
     return values
 
 
-def _configuration_file(path: Path | None) -> dict:
-    """The var that points dbt at another vars file for this command ({} for the active configuration,
-    which dbt's preflight reads itself); a file that cannot be read stops here, before dbt starts."""
+def _configuration_file(path: Path | None) -> Path | None:
+    """The vars file of this command, absolute (None for the active configuration, which dbt's preflight
+    finds itself); a file that cannot be read stops here, before dbt starts."""
     if path is None:
-        return {}
+        return None
     try:
         configuration.read_vars_file(path)
     except configuration.ConfigurationProblem as problem:
         raise SystemExit(f"student-personas: {problem}") from problem
-    return {configuration.CONFIG_FILE_VAR: str(path.resolve())}
+    return path.resolve()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,15 +89,15 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
 
     if arguments.command == "run":
-        return run_dbt([], {**_configuration_file(arguments.vars), **_set_values(arguments.set)})
+        return run_dbt([], _set_values(arguments.set), _configuration_file(arguments.vars))
     if arguments.command == "score":
-        variables = {**_configuration_file(arguments.vars), "score_students_path": str(arguments.students.resolve()),
+        variables = {"score_students_path": str(arguments.students.resolve()),
                      "persona_model_version": arguments.model_version}
         if arguments.events:
             variables["score_events_path"] = str(arguments.events.resolve())
         if arguments.term:
             variables["score_term_label"] = arguments.term
-        return run_dbt(SCORING_SELECTION, variables)
+        return run_dbt(SCORING_SELECTION, variables, _configuration_file(arguments.vars))
     from student_personas import profiling
 
     try:

@@ -4,7 +4,10 @@ dbt reads vars from dbt_project.yml (this project's defaults, which name no colu
 ``--vars``, never from a file of the user's. So the preflight (dbt's on-run-start hook, any dbt command
 that builds) reads the user's vars file itself: ``personas.yml`` in the project when it exists (the file
 the user owns: ``make profile`` writes it), else the worked example ``examples/builtin/vars.yml``, or the
-file the var ``config_file`` names for one command (``make run VARS=...``). Each setting is then, in
+file one command names: the var ``config_file``, or the environment variable ``PERSONAS_CONFIG``
+(``make run VARS=...`` sets it for its dbt command, so dbt's parse is reused across vars files: dbt
+re-parses the whole project whenever ``--vars`` changes, and no setting of a vars file is used while
+parsing). Each setting is then, in
 order of precedence: a value given with ``--vars``, the file's value, the project default. The result is
 written to the warehouse as the table ``inputs.settings``, which every model reads (``stg_settings``), so
 ``dbt build``, ``make run``, ``make score`` and the tests all see one configuration, and a bare
@@ -13,6 +16,7 @@ written to the warehouse as the table ``inputs.settings``, which every model rea
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
@@ -21,6 +25,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 ACTIVE_FILE = PROJECT_DIR / "personas.yml"
 WORKED_EXAMPLE = PROJECT_DIR / "examples" / "builtin" / "vars.yml"
 CONFIG_FILE_VAR = "config_file"
+CONFIG_FILE_ENVIRONMENT = "PERSONAS_CONFIG"
 # Settings of one scoring command (make score passes them with --vars): never in a vars file.
 COMMAND_ONLY_VARS = ("score_students_path", "score_events_path", "score_term_label", "persona_model_version")
 
@@ -30,8 +35,9 @@ class ConfigurationProblem(ValueError):
 
 
 def active_file(config_file: str | None, project_dir: Path = PROJECT_DIR) -> Path:
-    """The vars file a command reads: `config_file` (relative to the project), else personas.yml when it
-    exists, else the worked example."""
+    """The vars file a command reads: `config_file` (relative to the project), else the file
+    PERSONAS_CONFIG names, else personas.yml when it exists, else the worked example."""
+    config_file = config_file or os.environ.get(CONFIG_FILE_ENVIRONMENT) or None
     if config_file:
         path = Path(config_file)
         return path if path.is_absolute() else project_dir / path

@@ -75,7 +75,9 @@ class Plugin(BasePlugin):
 
     def _preflight(self, request_json: str) -> str:
         request = json.loads(request_json)
-        request["project_dir"] = os.getcwd()
+        # The project dbt runs (--project-dir, else the folder dbt was started in): the vars file and
+        # relative input paths are read from there.
+        request["project_dir"] = str(Path(request.get("project_dir") or os.getcwd()).resolve())
         request["workdir"] = str(self.working.with_name(self.working.name + ".inputs"))
         request["published_path"] = str(self.published.resolve())
         return preflight.prepare_json(json.dumps(request))

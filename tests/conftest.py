@@ -6,7 +6,9 @@ test that reads it; staging cases are checked through the staging subgraph or th
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import pickle
@@ -20,7 +22,7 @@ import duckdb
 import pytest
 import yaml
 
-from student_personas.configuration import COMMAND_ONLY_VARS
+from student_personas.configuration import COMMAND_ONLY_VARS, CONFIG_FILE_ENVIRONMENT
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(os.environ.get("PERSONAS_SHARED_DIR", PROJECT_DIR.parent / "shared"))
@@ -78,18 +80,55 @@ def run_dbt(workdir: Path, command: str = "build", variables: dict | None = None
             *extra_args]
     merged = {**(BUILTIN_VARS if base_vars is None else base_vars), "reports_dir": str(workdir / "reports"),
               "exports_dir": str(workdir / "exports"), **(variables or {})}
+    # Run in `workdir` with the warehouse named relative to it, so that every build's profile reads the
+    # same and dbt can reuse its parse of the project (reused_parse).
+    env = {**os.environ, "PERSONAS_DB": database.name, "DBT_PROFILES_DIR": str(project_dir)}
+    command_line = {}
     if command.startswith("build") or command.startswith("run") or command.startswith("docs"):
-        # The settings go into a vars file, as a user's would (the project's own personas.yml is never read);
-        # a scoring command's own settings go on the command line, as make score passes them.
+        # The settings go into a vars file, named as make run names one (the project's own personas.yml is
+        # never read); a scoring command's own settings go on the command line, as make score passes them.
         command_line = {name: merged.pop(name) for name in COMMAND_ONLY_VARS if name in merged}
         vars_file = workdir / "test_vars.yml"
         vars_file.write_text(yaml.safe_dump(merged, sort_keys=False), encoding="utf-8")
-        args += ["--vars", json.dumps({"config_file": str(vars_file), **command_line})]
-    env = {**os.environ, "PERSONAS_DB": str(database), "DBT_PROFILES_DIR": str(project_dir)}
-    completed = subprocess.run(args, cwd=project_dir, env=env, capture_output=True, text=True)
+        env[CONFIG_FILE_ENVIRONMENT] = str(vars_file)
+        if command_line:
+            args += ["--vars", json.dumps(command_line)]
+    args += ["--project-dir", str(project_dir)]
+    with reused_parse(workdir / "target", project_dir, command_line):
+        completed = subprocess.run(args, cwd=workdir, env=env, capture_output=True, text=True)
     working = database.with_name(database.name + ".build")
     return DbtRun(completed.returncode, completed.stdout + completed.stderr,
                   working if working.exists() else database, database)
+
+
+_PARSE_CACHE: dict = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_parse_folder(tmp_path_factory):
+    """Where run_dbt keeps dbt's parse of the project for the session's other builds (shared by the workers)."""
+    root = tmp_path_factory.getbasetemp()
+    _PARSE_CACHE["folder"] = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+
+
+@contextlib.contextmanager
+def reused_parse(target: Path, project_dir: Path, command_line: dict):
+    """dbt's saved parse (partial_parse.msgpack) of an earlier build of the same project with the same
+    command-line vars, put in a new target folder, then this build's kept for the next: dbt re-parses only
+    what changed (nothing), which saves about 5 s of each build. dbt itself checks that the project's
+    files, the vars and the profile still match, and parses in full when they do not."""
+    folder = _PARSE_CACHE.get("folder")
+    if folder is None:
+        yield
+        return
+    key = hashlib.sha256(json.dumps([str(project_dir), command_line], sort_keys=True).encode()).hexdigest()[:16]
+    kept, saved = folder / f"dbt_parse_{key}.msgpack", target / "partial_parse.msgpack"
+    if kept.exists() and not saved.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(kept, saved)
+    yield
+    if saved.exists() and not kept.exists():
+        _write_atomically(kept, saved.read_bytes())
 
 
 def copy_project(destination: Path) -> Path:
