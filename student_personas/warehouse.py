@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -46,11 +47,28 @@ def in_own_process(function, *args):
     never touching DuckDB or dbt, so the locks other threads of the dbt process held at the fork are never
     needed; ``function`` and its result must be picklable. Results are identical to a direct call.
 
-    The child first limits OpenMP and BLAS to one thread: a forked child inherits the parent's OpenMP
-    bookkeeping but not its worker threads, and GNU OpenMP then waits forever for them in its first
-    multi-threaded region (seen: K-Means hung in a child of a process that had run K-Means on two threads).
+    The child first gets streams of its own and limits OpenMP and BLAS to one thread (`_forked_child`).
     """
     return in_own_processes((function, *args))[0]
+
+
+def _forked_child() -> None:
+    """What a forked selection child does first, so that nothing it inherited mid-use can hang it.
+
+    Standard streams: a forked child inherits each stream's lock in the state it had at the fork, and dbt
+    writes its log lines to stdout from two threads; a lock held at that instant is never released in the
+    child, and the child flushes both streams when it exits (seen: `make run` hung for good in a child's
+    exit). The child gets new stream objects on the same file descriptors, whose locks are free.
+    OpenMP and BLAS limited to one thread: a forked child inherits the parent's OpenMP bookkeeping but not
+    its worker threads, and GNU OpenMP then waits forever for them in its first multi-threaded region (seen:
+    K-Means hung in a child of a process that had run K-Means on two threads)."""
+    _INHERITED_STREAMS.extend((sys.stdout, sys.stderr))  # kept: freeing one would flush it, under its lock
+    sys.stdout = open(os.dup(1), "w", encoding="utf-8", errors="replace")
+    sys.stderr = open(os.dup(2), "w", encoding="utf-8", errors="replace")
+    threadpool_limits(1)
+
+
+_INHERITED_STREAMS: list = []
 
 
 def in_own_processes(*calls):
@@ -62,7 +80,7 @@ def in_own_processes(*calls):
     if not calls:
         raise ValueError("in_own_processes needs at least one (function, *args) call")
     with ProcessPoolExecutor(max_workers=len(calls), mp_context=multiprocessing.get_context("fork"),
-                             initializer=threadpool_limits, initargs=(1,)) as pool:
+                             initializer=_forked_child) as pool:
         futures = [pool.submit(function, *args) for function, *args in calls]
         return [future.result() for future in futures]
 

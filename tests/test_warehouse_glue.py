@@ -115,3 +115,35 @@ def test_in_own_processes_returns_each_calls_result_in_order_and_raises_a_childs
     with pytest.raises(ValueError, match="no k in the sweep"):
         warehouse.in_own_processes((personas.sweep_k, scores, range(2, 3), 3, 7, 120),
                                    (personas.sweep_k, scores, range(500, 501), 3, 7, 120))
+
+
+FORKS_BESIDE_A_LOGGING_THREAD = """
+import io, os, sys, threading, time
+from student_personas import warehouse
+read_end, write_end = os.pipe()
+sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(write_end, "w")))
+def drain():
+    while os.read(read_end, 1 << 16):
+        pass
+def log_forever():  # as dbt's threads log: the stream's lock is held for part of every write
+    while True:
+        print("x" * 200, flush=True)
+        time.sleep(0.0002)
+threading.Thread(target=drain, daemon=True).start()
+threading.Thread(target=log_forever, daemon=True).start()
+results = [warehouse.in_own_process(sum, [1, 2, i]) for i in range(100)]
+print(sum(results), file=sys.__stderr__, flush=True)
+os._exit(0)
+"""
+
+
+def test_in_own_process_never_hangs_while_another_thread_writes_to_stdout():
+    """A child forked while another thread holds stdout's lock (dbt logs from two threads) inherits that lock
+    held; before the child got streams of its own, its exit flush hung for good within about 20 forks."""
+    import subprocess
+    import sys
+
+    completed = subprocess.run([sys.executable, "-c", FORKS_BESIDE_A_LOGGING_THREAD], capture_output=True,
+                               text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stderr.strip().splitlines()[-1] == str(sum(3 + i for i in range(100)))
