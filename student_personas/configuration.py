@@ -37,7 +37,7 @@ class ConfigurationProblem(ValueError):
 def active_file(config_file: str | None, project_dir: Path = PROJECT_DIR) -> Path:
     """The vars file a command reads: `config_file` (relative to the project), else the file
     PERSONAS_CONFIG names, else personas.yml when it exists, else the worked example."""
-    config_file = config_file or os.environ.get(CONFIG_FILE_ENVIRONMENT) or None
+    config_file = config_file or os.environ.get(CONFIG_FILE_ENVIRONMENT)
     if config_file:
         path = Path(config_file)
         return path if path.is_absolute() else project_dir / path
