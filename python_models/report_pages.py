@@ -8,10 +8,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from student_personas import publish, warehouse
+from student_personas.configuration import PROJECT_DIR
 from student_personas.reports import page_settings, render_site
 
-# Page templates and queries, relative to the project directory (where dbt runs).
-TEMPLATES_DIR = "reports"
+# Page templates and queries ship with the project, wherever dbt is started from (--project-dir).
+TEMPLATES_DIR = str(PROJECT_DIR / "reports")
 
 
 def model(dbt, session):
