@@ -31,8 +31,8 @@
 
 {% macro parsed_number(text_expression, decimal_separator) -%}
   {#-
-    A number from normalised text, strictly: an optional sign, digits with at most one decimal separator,
-    an optional exponent (DuckDB's own cast would also take '1_234', ' 0x10' or 'infinity'). The file's
+    A number from normalised text, strictly (inputs.is_number: the rule of student_personas/rules.py, which
+    the preflight and the profiler apply too; DuckDB's own cast would also take '1_234' or 'infinity'). The file's
     decimal separator (declared, or detected by the preflight: input_fact('decimal_separator'), looked up once
     per model by the caller) and thousands separator are honoured. Null when the text is not such a number.
   -#}
@@ -41,8 +41,7 @@
   {%- set value = text_expression -%}
   {%- if thousands -%}{%- set value = "replace(" ~ value ~ ", " ~ sql_string(thousands) ~ ", '')" -%}{%- endif -%}
   {%- if decimal == ',' -%}{%- set value = "replace(" ~ value ~ ", ',', '.')" -%}{%- endif -%}
-  case when regexp_full_match({{ value }}, '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?')
-      then cast({{ value }} as double) end
+  case when inputs.is_number({{ value }}) then cast({{ value }} as double) end
 {%- endmacro %}
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 
-from student_personas import inputs
+from student_personas import inputs, rules
 
 EVENT_COLUMN_ROLES = ("student_id", "time", "activity", "amount", "term")
 REQUIRED_ROLES = ("student_id", "time")
@@ -182,7 +182,7 @@ def time_reading(connection, relation: str, time_column: str, column_type: str,
         with sample as (
             select trim(cast({column} as varchar)) as value from {relation}
             where {column} is not null and trim(cast({column} as varchar)) <> '' limit 2000)
-        select count(*), count(case when regexp_full_match(value, '[+-]?[0-9]+([.][0-9]*)?') then 1 end),
+        select count(*), count(case when regexp_full_match(value, '{rules.NUMBER_PATTERN}') then 1 end),
                max(abs(try_cast(value as double))), count(try_cast(value as timestamp)),
                count(case when regexp_full_match(value, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') then 1 end),
                {parsed}, list(value)[1:3]

@@ -26,16 +26,14 @@ from pathlib import Path
 
 import duckdb
 
-from student_personas import configuration, events, inputs, profiling, publish, settings
+from student_personas import configuration, events, inputs, profiling, publish, rules, settings
 from student_personas.inputs import InputFile, InputProblem, sql_identifier, sql_string
 
 RESERVED_COLUMNS = ("student_id", "term", "source_row_number", "skipped_as", "label_value", "passed_validation",
                     "validation_failures")
-NUMBER_PATTERN = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 DECIMAL_COMMA_PATTERN = r"^[+-]?[0-9]+,[0-9]+$"
 THOUSANDS_PATTERN = r"^[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]+)?$"
 DATE_PATTERN = r"^[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}([ T].*)?$"
-TERM_NAME_PATTERN = re.compile(r"(term|semester|presentation|session|intake|cohort|year|period)", re.IGNORECASE)
 TERM_VALUE_PATTERN = r"^((19|20)[0-9]{2}[ _/-]?([A-Za-z]{1,6}|[0-9]{1,2}|[0-9]{2,4})|[A-Za-z]{1,8}[ _/-]?(19|20)[0-9]{2})$"
 PLAYBOOK_COLUMNS = ("source_column", "direction", "action", "rationale")
 CODEBOOK_COLUMNS = ("column", "code", "label")
@@ -200,6 +198,7 @@ class Scan:
 
     def __init__(self, input_file: InputFile, rows: int):
         self.connection = duckdb.connect()
+        rules.register(self.connection)
         # Rows that are no student (all empty, or the header again) are left out, as staging skips them.
         self.connection.execute(f"create table scan as select * from {inputs.read_sql(input_file)} limit {int(rows)}")
         read = self.connection.execute("select count(*) from scan").fetchone()[0]
@@ -344,8 +343,6 @@ def _check_ids(config: dict, scan: Scan, problems: list[str], notices: list[str]
                             "replace it in the file")
 
 
-STUDENT_ID_NAME = re.compile(r"(^|[^a-z])(student|learner|person|pupil|user)([^a-z]|$)|(^|[^a-z])id([^a-z]|$)",
-                             re.IGNORECASE)
 TIME_NAME = re.compile(r"(date|time|timestamp|day|week|hour|when|occurred)", re.IGNORECASE)
 
 
@@ -355,9 +352,9 @@ def event_log_problem(scan: Scan) -> str | None:
     if scan.rows < 200:
         return None
     columns = scan_columns(scan)
-    candidates = sorted((column for column in columns if STUDENT_ID_NAME.search(column)),
-                        key=lambda column: (not re.search("student|learner|person|pupil|user", column, re.IGNORECASE),
-                                            columns.index(column)))
+    candidates = sorted((column for column in columns
+                         if rules.STUDENT_NAME.search(column) or rules.IDENTITY_NAME.search(column)),
+                        key=lambda column: (not rules.STUDENT_NAME.search(column), columns.index(column)))
     times = [column for column in columns if TIME_NAME.search(column)] or [
         column for column in columns if scan.query(
             f"select count(*) filter (where regexp_matches(trim({sql_identifier(column)}), '{DATE_PATTERN}')) >= "
@@ -404,11 +401,10 @@ def _numeric_profile(scan: Scan, column: str, decimal_comma: bool, thousands: st
     number = f"replace({number}, ',', '.')" if decimal_comma else number
     present, numbers, commas, dates = scan.query(
         f"select count({value}) filter (where {value} <> ''), "
-        f"count(*) filter (where regexp_matches({number}, '{NUMBER_PATTERN}')), "
+        f"count(*) filter (where is_number({number})), "
         f"count(*) filter (where regexp_matches({value}, '{DECIMAL_COMMA_PATTERN}')), "
         f"count(*) filter (where regexp_matches({value}, '{DATE_PATTERN}')) from scan")[0]
-    example = scan.query(f"select {value} from scan where {value} <> '' and not regexp_matches({number}, "
-                         f"'{NUMBER_PATTERN}') limit 1")
+    example = scan.query(f"select {value} from scan where {value} <> '' and not is_number({number}) limit 1")
     return present, numbers, commas, dates, example[0][0] if example else None
 
 
@@ -547,7 +543,7 @@ def _check_derived(config: dict, header: list[str], known_extra: list[str], scan
 
 
 def _term_like(scan: Scan, column: str) -> bool:
-    if not TERM_NAME_PATTERN.search(column):
+    if not rules.TERM_NAME.search(column):
         return False
     present, matching, distinct = scan.query(
         f"select count({sql_identifier(column)}), count(*) filter (where regexp_matches(trim({sql_identifier(column)}), "
@@ -731,6 +727,7 @@ def prepare(config: dict, given: set[str], project_dir: Path, workdir: Path, sto
         plan.notices.append(f"column '{column}' looks like it records {meaning}; as a feature it shapes the personas "
                             "(declare it in protected_columns to use it only for the fairness tables)")
     plan.statements.append("create schema if not exists inputs")
+    plan.statements.extend(rules.sql_macros("inputs"))
     plan.statements.append(settings_table_sql(resolved, origins))
     plan.statements.append(_load_table("students", students, numbered=True))
     plan.statements.extend(_mark_skipped_rows("students", students))

@@ -29,10 +29,10 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from student_personas import rules
+from student_personas.configuration import project_defaults
 from student_personas.inputs import open_input, read_sql, sql_identifier
 
-NUMBER = r"^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)([eE][+-]?[0-9]+)?$"
-INTEGER = r"^[+-]?[0-9]+$"
 # Protected and socioeconomic attributes by meaning: (what the column records, name pattern). A column's name
 # is compared in a plain form (lower case, every other character '_'), so "Mother's qualification" reads as
 # mother_s_qualification. Such a column is proposed as protected (fairness tables only, never a feature),
@@ -78,10 +78,10 @@ POSITIVE_VALUES = [re.compile(pattern, re.IGNORECASE) for pattern in (
 CODE_NAMES = re.compile(r"(code|mode|status|course|type|category|qualification|occupation|nationality|nacionality|"
                         r"marital|program|programme|school|region|order|job|reason|guardian)",
                         re.IGNORECASE)
-ID_NAMES = re.compile(r"(^|[^a-z])(id|identifier|key|number|no|code|student|learner|person)([^a-z]|$)", re.IGNORECASE)
-STUDENT_NAMES = re.compile(r"(student|learner|pupil|person)", re.IGNORECASE)
 RECORDS_OUTCOME_AUC = 0.95  # a single column that separates the label this well is taken to record it
-TERM_NAMES = re.compile(r"(term|semester|presentation|session|intake|academic_?year|period)", re.IGNORECASE)
+# Staging's thresholds (the project defaults of its settings), so a proposed feature is one staging reads.
+NUMERIC_SHARE = float(project_defaults()["numeric_share_threshold"])
+MAX_CATEGORY_LEVELS = int(project_defaults()["max_category_levels"])
 
 
 @dataclass
@@ -94,20 +94,14 @@ class ColumnProfile:
     minimum: float | None
     maximum: float | None
     top_values: list[tuple[str, int]] = field(default_factory=list)
-    mean_words: float = 0.0
+    # 'identifier' for text nearly every row spells differently (names, e-mails, other ids), 'free_text' for
+    # long such text (notes), else None: such a column never becomes a feature (the rule of rules.py, which
+    # stg_column_roles applies to an undeclared column).
+    identifies: str | None = None
 
     @property
     def is_numeric(self) -> bool:
-        return self.present > 0 and self.numeric >= 0.95 * self.present
-
-    @property
-    def identifies(self) -> str | None:
-        """'identifier' for text nearly every row spells differently (names, e-mails, other ids), 'free_text'
-        for long such text (notes), else None: such a column never becomes a feature (stg_column_roles
-        infers the same role for an undeclared column)."""
-        if self.is_numeric or self.distinct <= 50 or self.distinct < 0.5 * self.present:
-            return None
-        return "free_text" if self.mean_words >= 4 else "identifier"
+        return self.present > 0 and self.numeric >= NUMERIC_SHARE * self.present
 
 
 @dataclass
@@ -147,10 +141,11 @@ def profile_file(path: Path, scan_rows: int = 200000) -> Profile:
     path = Path(path)
     opened = open_input(path, f"'{path}'")
     with duckdb.connect() as connection:
+        rules.register(connection)
         connection.execute(f"create table scan as select * from {read_sql(opened)} limit {int(scan_rows)}")
         rows = connection.execute("select count(*) from scan").fetchone()[0]
         columns = [_profile_column(connection, name) for name in opened.header]
-        term_candidate = next((c for c in columns if TERM_NAMES.search(c.name) and 1 < c.distinct <= 40
+        term_candidate = next((c for c in columns if rules.TERM_NAME.search(c.name) and 1 < c.distinct <= 40
                                and c.present == rows), None)
         id_columns = _id_columns(connection, columns, rows)
         term_from_id = False
@@ -175,8 +170,9 @@ def profile_file(path: Path, scan_rows: int = 200000) -> Profile:
     possibly = [c.name for c in columns if c.name not in taken and c.name not in coded and c.is_numeric
                 and c.integer == c.present and 2 < c.distinct <= 12]
     notices = list(opened.notices)
-    repeated_ids = [c for c in columns if ID_NAMES.search(c.name) and c.present == rows and 0 < c.distinct <= rows / 3]
-    repeated_ids.sort(key=lambda c: (not STUDENT_NAMES.search(c.name), -c.distinct))  # id_student before code_module
+    repeated_ids = [c for c in columns
+                    if rules.may_hold_student_ids(c.name) and c.present == rows and 0 < c.distinct <= rows / 3]
+    repeated_ids.sort(key=lambda c: (not rules.STUDENT_NAME.search(c.name), -c.distinct))  # id_student before code_module
     if id_columns is None and repeated_ids:
         notices.append(f"'{repeated_ids[0].name}' looks like a student id but repeats ({rows:,} rows, "
                        f"{repeated_ids[0].distinct:,} ids): this may be an event log (many rows per student); pass it "
@@ -190,16 +186,20 @@ def profile_file(path: Path, scan_rows: int = 200000) -> Profile:
 
 def _profile_column(connection, name: str) -> ColumnProfile:
     value = f"nullif(trim({sql_identifier(name)}), '')"
-    present, distinct, numeric, integer, low, high, mean_words = connection.execute(
-        f"select count({value}), count(distinct {value}), "
-        f"count(*) filter (where regexp_matches({value}, '{NUMBER}')), "
-        f"count(*) filter (where regexp_matches({value}, '{INTEGER}')), "
-        f"min(try_cast(replace({value}, ',', '.') as double)), max(try_cast(replace({value}, ',', '.') as double)), "
-        f"coalesce(avg(length({value}) - length(replace({value}, ' ', '')) + 1), 0) from scan").fetchone()
+    present, distinct, numeric, integer, low, high, identifies = connection.execute(
+        f"select present, distinct_count, numeric, integer, low, high, identifying_role(numeric >= "
+        f"{NUMERIC_SHARE} * present and present > 0, distinct_count, present, mean_words, {MAX_CATEGORY_LEVELS}) "
+        f"from (select count({value}) as present, count(distinct {value}) as distinct_count, "
+        f"count(*) filter (where is_number(replace({value}, ',', '.'))) as numeric, "
+        f"count(*) filter (where is_integer({value})) as integer, "
+        f"min(try_cast(replace({value}, ',', '.') as double)) as low, "
+        f"max(try_cast(replace({value}, ',', '.') as double)) as high, "
+        f"coalesce(avg(length({value}) - length(replace({value}, ' ', '')) + 1), 0) as mean_words from scan)"
+    ).fetchone()
     top = connection.execute(f"select {value}, count(*) from scan where {value} is not null group by 1 "
                              f"order by 2 desc, 1 limit 12").fetchall()
     return ColumnProfile(name, present, distinct, numeric, integer, low, high, [(str(v), n) for v, n in top],
-                         float(mean_words))
+                         identifies)
 
 
 def _id_columns(connection, columns: list[ColumnProfile], rows: int) -> list[str] | None:
@@ -207,9 +207,10 @@ def _id_columns(connection, columns: list[ColumnProfile], rows: int) -> list[str
     (up to three columns) of id-like or low-cardinality text columns that is unique; None when there is none."""
     unique = [c for c in columns if c.present == rows and c.distinct == rows and rows > 0]
     if unique:
-        unique.sort(key=lambda c: (not ID_NAMES.search(c.name), not c.is_numeric or c.integer != c.present))
+        unique.sort(key=lambda c: (not rules.may_hold_student_ids(c.name),
+                                   not c.is_numeric or c.integer != c.present))
         return [unique[0].name]
-    candidates = [c for c in columns if c.present == rows and (ID_NAMES.search(c.name) or not c.is_numeric)
+    candidates = [c for c in columns if c.present == rows and (rules.may_hold_student_ids(c.name) or not c.is_numeric)
                   and c.distinct > 1][:8]
     for size in (2, 3):
         for combination in itertools.combinations(candidates, size):

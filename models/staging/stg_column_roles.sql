@@ -131,14 +131,13 @@ input_roles as (
             when declarations.declared_role is not null then declarations.declared_role
             when {{ 'true' if configured('feature_columns') is not none else 'false' }} then 'ignored'
             when column_profiles.distinct_count = column_profiles.row_count
-                and regexp_matches(lower(column_profiles.column_name), '(^|[^a-z])(id|uuid|guid|key)$') then 'identifier'
+                and inputs.names_an_id(column_profiles.column_name) then 'identifier'
             -- Text that nearly every row spells differently identifies people (names, e-mails, other ids) or is
             -- free text (notes): never a feature, never listed by value in anything published.
-            when column_profiles.numeric_count < {{ setting('numeric_share_threshold') }} * column_profiles.present_count
-                and column_profiles.distinct_count > {{ setting('max_category_levels') }}
-                and column_profiles.distinct_count >= 0.5 * column_profiles.present_count
-                then case when column_profiles.mean_words >= 4 then 'free_text' else 'identifier' end
-            else 'feature'
+            else coalesce(inputs.identifying_role(
+                column_profiles.numeric_count >= {{ setting('numeric_share_threshold') }} * column_profiles.present_count,
+                column_profiles.distinct_count, column_profiles.present_count, column_profiles.mean_words,
+                {{ setting('max_category_levels') }}), 'feature')
         end as role,
         declarations.declared_role is not null as is_declared,
         case when declarations.is_declared_categorical then 'categorical' end as stored_kind,
