@@ -286,42 +286,75 @@
     build on what is left: when no event is usable, when more than event_max_rejected_share of the events
     are rejected (with the commonest reasons and an example of each), or when more than
     event_max_unknown_student_share of the usable events belong to students not in the student file
-    (with example ids from both files, since this is usually an id written two ways).
+    (with example ids from both files, since this is usually an id written two ways). One SQL statement
+    over the accounting tables: it reads the data when it runs, not while dbt compiles.
   -#}
-  {%- if execute and has_event_log() -%}
-    {%- set row = run_query("select events_in, events_used, events_rejected, events_of_unknown_students from " ~ this).rows[0] -%}
-    {%- set events_in, used, rejected, unknown = row[0], row[1], row[2], row[3] -%}
-    {%- set max_rejected = configured('event_max_rejected_share') -%}
-    {%- set max_unknown = configured('event_max_unknown_student_share') -%}
-    {%- set failures = [] -%}
-    {%- if used == 0 or rejected > max_rejected * events_in -%}
-      {%- set reasons = run_query("select rejection_check, events, share_of_events, first_event_row_number, first_reason from "
-          ~ ref('int_event_rejections') ~ " order by events desc, rejection_check limit 5") -%}
-      {%- set lines = [] -%}
-      {%- for reason in reasons.rows -%}
-        {%- do lines.append(reason[0] ~ ": " ~ "{:,}".format(reason[1]) ~ " events (" ~ "%.1f" | format(100 * reason[2])
-            ~ "%), e.g. event " ~ reason[3] ~ ": " ~ reason[4]) -%}
-      {%- endfor -%}
-      {%- do failures.append("{:,}".format(rejected) ~ " of " ~ "{:,}".format(events_in) ~ " events were rejected"
-          ~ (" (none is usable)" if used == 0 else ", more than the allowed share event_max_rejected_share = " ~ max_rejected)
-          ~ ". Commonest reasons:\n    - " ~ lines | join("\n    - ")
-          ~ "\n  Every rejected event is counted in int_event_rejections, with examples in int_event_reject_examples.") -%}
-    {%- endif -%}
-    {%- if used > 0 and unknown > max_unknown * used -%}
-      {%- set unknown_ids = run_query("select student_id from " ~ ref('int_event_unknown_students')
-          ~ " order by events desc, student_id limit 3").columns[0].values() | list -%}
-      {%- set known_ids = run_query("select student_id from " ~ ref('stg_students') ~ " order by student_id limit 3")
-          .columns[0].values() | list -%}
-      {%- do failures.append("{:,}".format(unknown) ~ " of " ~ "{:,}".format(used) ~ " usable events belong to students "
-          ~ "who are not in the student file, more than the allowed share event_max_unknown_student_share = "
-          ~ max_unknown ~ ". Event log ids look like '" ~ unknown_ids | join("', '") ~ "'; student file ids look like '"
-          ~ known_ids | join("', '") ~ "'. Check event_columns.student_id (and that both files write ids the same "
-          ~ "way); the students are listed in int_event_unknown_students.") -%}
-    {%- endif -%}
-    {%- if failures -%}
-      {{ exceptions.raise_compiler_error("student-personas event log: the events are not usable as they are:\n  - "
-          ~ failures | join("\n  - ")) }}
-    {%- endif -%}
-  {%- endif -%}
-  select 1
+  {%- if has_event_log() %}
+with
+
+accounting as (
+
+    select * from {{ this }}
+
+),
+
+commonest_reasons as (
+
+    select string_agg(format('{}: {:,} events ({:.1f}%), e.g. event {}: {}', rejection_check, events,
+                             100 * share_of_events, first_event_row_number, first_reason),
+                      chr(10) || '    - ' order by events desc, rejection_check) as reasons
+    from (select * from {{ ref('int_event_rejections') }} order by events desc, rejection_check limit 5)
+
+),
+
+unknown_ids as (
+
+    select string_agg(student_id, ''', ''' order by events desc, student_id) as ids
+    from (select * from {{ ref('int_event_unknown_students') }} order by events desc, student_id limit 3)
+
+),
+
+known_ids as (
+
+    select string_agg(student_id, ''', ''' order by student_id) as ids
+    from (select student_id from {{ ref('stg_students') }} order by student_id limit 3)
+
+),
+
+failures as (
+
+    select
+        case when events_used = 0 or events_rejected > {{ setting('event_max_rejected_share') }} * events_in then
+            format('{:,} of {:,} events were rejected', events_rejected, events_in)
+            || case when events_used = 0 then ' (none is usable)'
+                else ', more than the allowed share event_max_rejected_share = '
+                    || {{ sql_string(configured('event_max_rejected_share') | string) }} end
+            || '. Commonest reasons:' || chr(10) || '    - ' || coalesce(commonest_reasons.reasons, '')
+            || chr(10) || '  Every rejected event is counted in int_event_rejections, with examples in '
+            || 'int_event_reject_examples.'
+        end as rejected_failure,
+        case when events_used > 0
+                and events_of_unknown_students > {{ setting('event_max_unknown_student_share') }} * events_used then
+            format('{:,} of {:,} usable events belong to students who are not in the student file, more than the '
+                   || 'allowed share event_max_unknown_student_share = {}. Event log ids look like ''{}''; student '
+                   || 'file ids look like ''{}''. Check event_columns.student_id (and that both files write ids the '
+                   || 'same way); the students are listed in int_event_unknown_students.',
+                   events_of_unknown_students, events_used,
+                   {{ sql_string(configured('event_max_unknown_student_share') | string) }},
+                   coalesce(unknown_ids.ids, ''), coalesce(known_ids.ids, ''))
+        end as unknown_failure
+    from accounting
+    cross join commonest_reasons
+    cross join unknown_ids
+    cross join known_ids
+
+)
+
+select error('student-personas event log: the events are not usable as they are:' || chr(10) || '  - '
+    || concat_ws(chr(10) || '  - ', rejected_failure, unknown_failure))
+from failures
+where rejected_failure is not null or unknown_failure is not null
+  {%- else %}
+select 1
+  {%- endif %}
 {% endmacro %}
