@@ -23,7 +23,8 @@
   {%- if column.role in ['id', 'term'] or (column.role == 'feature' and column.missing_policy == 'reject') -%}
     {%- do branches.append((text ~ ' is null', 'missing_value', "format('{} is missing', " ~ quoted_name ~ ")")) -%}
   {%- endif -%}
-  {%- if column.kind == 'numeric' and column.role in ['feature', 'label_source'] -%}
+  {#- A protected number that is not one ('abc' as an age) is a bad row like any other, not a silent null. -#}
+  {%- if column.kind == 'numeric' and column.role in ['feature', 'label_source', 'protected'] -%}
     {%- do branches.append((non_finite_text(text), 'not_finite',
         "format('{} is ''{}'', which is not a finite number', " ~ quoted_name ~ ", " ~ text ~ ")")) -%}
     {%- do branches.append((text ~ ' is not null and ' ~ value ~ ' is null', 'not_a_number',

@@ -119,7 +119,11 @@ ROW_DEFECTS = {
     "negative_hours": (12, "Study_Hours_per_Week", "-2", "below_minimum", "Study_Hours_per_Week is -2, below the allowed minimum 0"),
     "missing_label": (14, "Dropout_Risk", "", "missing_value", "Dropout_Risk is missing"),
     "undeclared_level": (15, "Past_Academic_Performance", "Excellent", "undeclared_level", "not one of the declared levels"),
+    # a protected number that is not one is a bad row too, not a value that silently becomes missing
+    "text_in_protected_number": (16, "Age", "abc", "not_a_number", "Age is 'abc', which is not a number"),
 }
+# Age is declared protected here (the worked example's protected columns, and a numeric one).
+PROTECTED = ["Gender", "Ethnicity", "Socioeconomic_Status", "Parental_Education_Level", "Disability_Status", "Age"]
 
 
 @pytest.fixture(scope="module")
@@ -146,8 +150,8 @@ def defects(tmp_path_factory):
     rows.insert(90, list(rows[0]))  # the header again (two exports concatenated): data row 90
     rows.append([""] * len(rows[0]))  # a row whose every cell is empty
     tmp = tmp_path_factory.mktemp("defects")
-    return built(run_dbt(tmp / "wh", variables={"students_path": str(write_csv(tmp / "defects.csv", rows))},
-                         extra_args=STAGING))
+    return built(run_dbt(tmp / "wh", variables={"students_path": str(write_csv(tmp / "defects.csv", rows)),
+                                                "protected_columns": PROTECTED}, extra_args=STAGING))
 
 
 @pytest.mark.dbt
