@@ -290,6 +290,8 @@
     over the accounting tables: it reads the data when it runs, not while dbt compiles.
   -#}
   {%- if has_event_log() %}
+{%- set max_rejected = configured('event_max_rejected_share') %}
+{%- set max_unknown = configured('event_max_unknown_student_share') %}
 with
 
 accounting as (
@@ -324,23 +326,23 @@ known_ids as (
 failures as (
 
     select
-        case when events_used = 0 or events_rejected > {{ setting('event_max_rejected_share') }} * events_in then
+        case when events_used = 0 or events_rejected > {{ sql_number(max_rejected) }} * events_in then
             format('{:,} of {:,} events were rejected', events_rejected, events_in)
             || case when events_used = 0 then ' (none is usable)'
                 else ', more than the allowed share event_max_rejected_share = '
-                    || {{ sql_string(configured('event_max_rejected_share') | string) }} end
+                    || {{ sql_string(max_rejected | string) }} end
             || '. Commonest reasons:' || chr(10) || '    - ' || coalesce(commonest_reasons.reasons, '')
             || chr(10) || '  Every rejected event is counted in int_event_rejections, with examples in '
             || 'int_event_reject_examples.'
         end as rejected_failure,
         case when events_used > 0
-                and events_of_unknown_students > {{ setting('event_max_unknown_student_share') }} * events_used then
+                and events_of_unknown_students > {{ sql_number(max_unknown) }} * events_used then
             format('{:,} of {:,} usable events belong to students who are not in the student file, more than the '
                    || 'allowed share event_max_unknown_student_share = {}. Event log ids look like ''{}''; student '
                    || 'file ids look like ''{}''. Check event_columns.student_id (and that both files write ids the '
                    || 'same way); the students are listed in int_event_unknown_students.',
                    events_of_unknown_students, events_used,
-                   {{ sql_string(configured('event_max_unknown_student_share') | string) }},
+                   {{ sql_string(max_unknown | string) }},
                    coalesce(unknown_ids.ids, ''), coalesce(known_ids.ids, ''))
         end as unknown_failure
     from accounting
